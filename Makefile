@@ -1,0 +1,37 @@
+# Kunskapsbanken. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export KB_DEV ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint bench install db seed clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the app with its dev tools
+
+db: $(STAMP) ## Migrate the database and import seed_data/ (idempotent)
+	$(BIN)/kb db upgrade
+	$(BIN)/kb import seed_data/cases
+
+run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
+	$(BIN)/kb run --host 127.0.0.1 --port 5000
+
+test: $(STAMP) ## Set up and run the whole test-suite and the linters
+	$(BIN)/ruff check kb tests migrations wsgi.py
+	$(BIN)/pytest
+
+lint: $(STAMP) ## Run ruff only
+	$(BIN)/ruff check kb tests migrations wsgi.py
+
+clean: ## Remove the venv and the local instance (database and index)
+	rm -rf $(VENV) instance

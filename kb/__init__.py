@@ -1,0 +1,49 @@
+"""Kunskapsbanken: good-practice examples on children's rights and human rights."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: config → extensions → search → blueprints → cli → errors."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("KB_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "kb", "static"),
+    )
+    from kb.config import load_config
+
+    load_config(app, test_config)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kb").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+    from kb import auth, search
+    from kb.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    auth.init_app(app)
+    search.init_app(app)
+
+    from kb.api import bp as api_bp
+    from kb.editor import bp as editor_bp
+    from kb.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(editor_bp)
+    app.register_blueprint(api_bp)
+
+    from kb import cli, errors, templating
+
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

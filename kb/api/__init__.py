@@ -1,0 +1,6 @@
+"""The JSON API (``/api/v1``): read-only, open to other tools."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from kb.api import routes  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,0 +1,37 @@
+"""Cases as JSON."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from kb.models import Case
+
+
+def case_url(case: Case) -> str:
+    return url_for("public.case", slug=case.slug, _external=True)
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    """The full public record of a case (``GET /api/v1/cases/<slug>``)."""
+    return {
+        "slug": case.slug,
+        "title": case.title,
+        "summary": case.summary,
+        "body_html": case.body_html,
+        "organisation": case.organisation.name,
+        "organisation_type": case.organisation.organisation_type,
+        "county": case.county.name if case.county else None,
+        "municipalities": [m.name for m in case.municipalities],
+        "year": case.year,
+        "published": case.published.isoformat() if case.published else None,
+        "updated": case.updated_at.isoformat(),
+        "reviewed": case.reviewed.isoformat() if case.reviewed else None,
+        "evidence_level": case.evidence_level,
+        "status": case.status,
+        "tags": [t.name for t in case.tags],
+        "articles": [{"number": a.number, "title": a.title} for a in case.articles],
+        "contacts": [{"name": c.name, "role": c.role, "email": c.email} for c in case.contacts],
+        "sources": [{"title": s.title, "url": s.url} for s in case.sources],
+        "url": case_url(case),
+    }

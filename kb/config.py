@@ -1,0 +1,83 @@
+"""Configuration: defaults, then ``KB_*`` environment variables, or a test mapping."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Defaults for every environment; paths are filled in from the instance folder."""
+
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None
+    INDEX_DIR: str | None = None
+    SITE_NAME = "Kunskapsbanken"
+    # Base URL used in feeds and link previews when no request is at hand.
+    BASE_URL = "http://127.0.0.1:5000"
+    PER_PAGE = 20
+    REVIEW_MAX_AGE_DAYS = 730
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Whoosh writer lock: how long to wait for another process before leaving the work to it.
+    INDEX_LOCK_TIMEOUT = 5.0
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    MAIL_SERVER: str | None = None
+
+
+class TestingConfig(Config):
+    """Settings for the test-suite: fast hashing, no CSRF unless a test turns it on."""
+
+    TESTING = True
+    SECRET_KEY = "testing"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = True
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, the environment (``KB_*``) or a test mapping."""
+    if test_config is None:
+        app.config.from_object(Config)
+        app.config.from_prefixed_env("KB")
+    else:
+        app.config.from_object(TestingConfig)
+        app.config.from_mapping(test_config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        path = os.path.join(app.instance_path, "kb.sqlite3")
+        app.config["DATABASE_URL"] = "sqlite:///" + path
+    if not app.config.get("INDEX_DIR"):
+        app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["DATABASE_URL"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    _require_secret_key(app)
+
+
+def _normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _require_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.debug or os.environ.get("FLASK_DEBUG") == "1" or os.environ.get("KB_DEV") == "1":
+        app.config["SECRET_KEY"] = DEV_SECRET_KEY
+        return
+    raise RuntimeError(
+        "KB_SECRET_KEY must be set in production (set KB_DEV=1 for local development)."
+    )

@@ -1,0 +1,64 @@
+"""Swedish error pages, and JSON errors under ``/api/``."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Felaktig förfrågan", "Förfrågan kunde inte tolkas. Kontrollera adressen och försök igen."),
+    403: ("Åtkomst nekad", "Du har inte behörighet att se den här sidan."),
+    404: ("Sidan finns inte", "Vi hittar ingen sida på den adressen. Den kan ha flyttats eller tagits bort."),
+    405: ("Metoden stöds inte", "Sidan kan inte användas på det sättet."),
+    413: ("För mycket data", "Det du skickade är för stort."),
+    429: ("För många försök", "Du har gjort för många försök på kort tid. Vänta en stund och försök igen."),
+    500: ("Något gick fel", "Ett oväntat fel uppstod hos oss. Försök igen om en stund."),
+    503: ("Tjänsten är tillfälligt otillgänglig",
+          "Kunskapsbanken kan inte nå sin databas just nu. Försök igen om en liten stund."),
+}
+
+
+def error_response(code: int, message: str | None = None):
+    title, default = MESSAGES.get(code, (f"Fel {code}", "Något gick fel."))
+    text = message or default
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"status": code, "title": title, "message": text}}), code
+    return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        description = exc.description if getattr(exc, "kb_message", False) else None
+        response = error_response(exc.code or 500, description)
+        if exc.code == 429 or exc.code == 503:
+            body, code = response
+            return body, code, {"Retry-After": "30"}
+        return response
+
+    @app.errorhandler(OperationalError)
+    def handle_db_down(exc: OperationalError):
+        log.error("database unavailable: %s", exc)
+        from kb.extensions import db
+
+        db.session.rollback()
+        body, code = error_response(ServiceUnavailable.code)
+        return body, code, {"Retry-After": "10"}
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        return error_response(InternalServerError.code)
+
+
+def abort_with(code: int, message: str):
+    """Abort with a Swedish message that the error page shows as it is."""
+    from werkzeug.exceptions import default_exceptions
+
+    exc = default_exceptions[code](description=message)
+    exc.kb_message = True
+    raise exc

@@ -1,0 +1,44 @@
+"""The domain model."""
+from kb.models.case import (
+    EVIDENCE_LEVELS,
+    ORGANISATION_TYPES,
+    Case,
+    Contact,
+    Organisation,
+    SlugRedirect,
+    Source,
+    Status,
+    Tag,
+    case_articles,
+    case_municipalities,
+    case_tags,
+    utcnow,
+)
+from kb.models.history import AuditEvent, IndexChange, Revision
+from kb.models.reference import Article, County, Municipality
+from kb.models.user import Role, User, UserToken
+
+__all__ = [
+    "EVIDENCE_LEVELS",
+    "ORGANISATION_TYPES",
+    "Article",
+    "AuditEvent",
+    "Case",
+    "Contact",
+    "County",
+    "IndexChange",
+    "Municipality",
+    "Organisation",
+    "Revision",
+    "Role",
+    "SlugRedirect",
+    "Source",
+    "Status",
+    "Tag",
+    "User",
+    "UserToken",
+    "case_articles",
+    "case_municipalities",
+    "case_tags",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""The service layer: changes to the domain. Functions flush; callers commit."""

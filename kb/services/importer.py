@@ -1,0 +1,138 @@
+"""Imports case files: YAML front matter between ``---`` lines, then the Markdown body."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.services.cases import find_case, save_case
+from kb.services.reference import load_reference_data, reference_loaded
+from kb.services.validation import FIELDS, CaseValidationError
+from kb.slugs import slugify
+
+
+class ImportFailed(Exception):
+    """One or more files are wrong; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class CaseFile:
+    path: Path
+    data: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)  # key → line in the file
+
+    def where(self, key: str) -> str:
+        line = self.lines.get(key)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def find_case_files(paths: list[str | Path]) -> list[Path]:
+    """The ``.md`` files named, and those found recursively in the folders named."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ImportFailed([f"{path}: filen eller mappen finns inte."])
+    return found
+
+
+def parse_case_file(path: Path) -> CaseFile:
+    """Split a file into front matter and body; raise :class:`ImportFailed` with the line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed([f"{path}: filen är inte UTF-8 ({exc.reason})."]) from exc
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ImportFailed([f"{path}:1: filen måste börja med en rad ”---” (YAML-huvud)."])
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        raise ImportFailed([f"{path}: YAML-huvudet avslutas aldrig med en rad ”---”."]) from None
+    header = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(header, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        raise ImportFailed([f"{path}:{line}: ogiltig YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if not isinstance(data, dict):
+        raise ImportFailed([f"{path}:2: YAML-huvudet ska vara nyckel: värde-par."])
+    key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value} if node else {}
+    case_file = CaseFile(path=path, data=data, lines=key_lines)
+    if "body" in data:
+        raise ImportFailed([f"{case_file.where('body')}: fält ”body”: okänt fält "
+                            "(texten skrivs efter huvudet)."])
+    data["body"] = "\n".join(lines[end + 1:]).strip("\n")
+    return case_file
+
+
+def _problems(case_file: CaseFile, error: CaseValidationError) -> list[str]:
+    problems = []
+    for key, message in error.errors.items():
+        if key == "_unknown":
+            for unknown in sorted(set(case_file.data) - set(FIELDS) - {"body"}):
+                problems.append(f"{case_file.where(unknown)}: fält ”{unknown}”: okänt fält.")
+        else:
+            problems.append(f"{case_file.where(key)}: fält ”{key}”: {message}")
+    return problems
+
+
+def import_paths(paths: list[str | Path]) -> ImportResult:
+    """Upsert every case file by slug in the current transaction (caller commits).
+
+    Raises :class:`ImportFailed` listing every problem (file, line, field); the caller
+    then rolls back, so a bad file leaves the database as it was.
+    """
+    if not reference_loaded():
+        load_reference_data()
+    files = [parse_case_file(p) for p in find_case_files(paths)]
+    result, problems, seen = ImportResult(), [], {}
+    for case_file in files:
+        try:
+            _import_one(case_file, result, seen)
+        except CaseValidationError as exc:
+            problems.extend(_problems(case_file, exc))
+    if problems:
+        raise ImportFailed(problems)
+    return result
+
+
+def _import_one(case_file: CaseFile, result: ImportResult, seen: dict[str, Path]) -> None:
+    data = dict(case_file.data)
+    for key in ("published", "reviewed"):
+        if isinstance(data.get(key), dt.date):
+            data[key] = data[key].isoformat()
+    slug = str(data.get("slug") or slugify(str(data.get("title") or "")))
+    if slug in seen:
+        raise CaseValidationError({"slug": f"samma kortnamn ”{slug}” som {seen[slug]}."})
+    seen[slug] = case_file.path
+    existing = find_case(slug)
+    version = existing.version if existing else None
+    data["slug"] = slug
+    case = save_case(data, case=existing, message=f"Import från {case_file.path.name}")
+    if existing is None:
+        result.created.append(case.slug)
+    elif case.version != version:
+        result.updated.append(case.slug)
+    else:
+        result.unchanged.append(case.slug)

@@ -1,0 +1,37 @@
+"""Template filters and globals: Swedish dates, status labels, the site's navigation."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request, url_for
+
+from kb.slugs import slugify
+
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+          "september", "oktober", "november", "december")
+
+
+def swedish_date(value: dt.date | dt.datetime | None) -> str:
+    """``2026-11-23`` → ``23 november 2026``."""
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def url_for_page(page: int) -> str:
+    """The current URL with another ``page`` in its query string (keeps filters)."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datum"] = swedish_date
+    app.jinja_env.filters["slug"] = slugify
+    app.jinja_env.globals["url_for_page"] = url_for_page
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def site() -> dict:
+        return {"site_name": app.config["SITE_NAME"], "today": dt.date.today()}

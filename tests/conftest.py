@@ -1,39 +1,114 @@
 """Fixtures: an app on a temporary database and index, its client, CLI runner and helpers."""
 from __future__ import annotations
 
-import shutil
+import os
 from pathlib import Path
 
 import pytest
 
 from kb import create_app
 from kb.extensions import db
+from tests import databases
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_CASES = ROOT.parent / "shared" / "contract" / "cases"
 SEED_CASES = ROOT / "seed_data" / "cases"
 
 
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory) -> Path:
-    """A SQLite file migrated to head once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "kb.sqlite3"
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}",
-                      "INDEX_DIR": str(path.parent / "index")})
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=databases.BACKENDS,
+        default=os.environ.get("KB_TEST_DATABASE", "sqlite"),
+        help="database backend for the suite (default: $KB_TEST_DATABASE or sqlite)",
+    )
+
+
+def pytest_report_header(config):
+    backend = config.getoption("--db")
+    where = f" ({databases.pg_server_url()})" if backend == "postgresql" else ""
+    return f"database backend: {backend}{where}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` run in the PostgreSQL pass only."""
+    if config.getoption("--db") == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the `pytest --db=postgresql` pass")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def migrate_to_head(url: str, tmp: Path) -> None:
+    """Run every migration on the (empty) database at ``url``."""
+    app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index")})
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_backend(request) -> str:
+    """``sqlite`` or ``postgresql``: the backend this pass of the suite runs on."""
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(request):
+    """Throw-away schemas on the PostgreSQL server; skips (fails in CI) when it is down."""
+    reason = databases.pg_unreachable_reason()
+    if reason:
+        if databases.in_ci():
+            pytest.exit(f"{reason} (CI=true: PostgreSQL is required)", returncode=3)
+        pytest.skip(reason + " — start it with `pg_ctlcluster 15 main start`")
+    schemas = databases.PostgresSchemas(databases.pg_server_url())
+    yield schemas
+    schemas.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "kb.sqlite3"
+    migrate_to_head(f"sqlite:///{path}", path.parent)
     return path
 
 
+@pytest.fixture(scope="session")
+def _test_database(request, db_backend, tmp_path_factory):
+    if db_backend == "postgresql":
+        schemas = request.getfixturevalue("pg_schemas")
+        tmp = tmp_path_factory.mktemp("pg-template")
+        return databases.PostgresTestDatabase(schemas, lambda url: migrate_to_head(url, tmp))
+    return databases.SqliteTestDatabase(request.getfixturevalue("migrated_db"))
+
+
 @pytest.fixture
-def app(tmp_path, migrated_db):
-    db_path = tmp_path / "kb.sqlite3"
-    shutil.copy(migrated_db, db_path)
+def database_url(_test_database, tmp_path) -> str:
+    """A migrated database holding only the reference data, on this pass's backend."""
+    if isinstance(_test_database, databases.PostgresTestDatabase):
+        return _test_database.reset()
+    return _test_database.fresh(tmp_path)
+
+
+@pytest.fixture
+def empty_database_url(request, db_backend, tmp_path):
+    """An empty database (no tables) on this pass's backend, for migration tests."""
+    if db_backend != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    schemas = request.getfixturevalue("pg_schemas")
+    schema = schemas.new("empty")
+    yield schemas.url(schema)
+    schemas.drop(schema)
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
     app = create_app({
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url,
         "INDEX_DIR": str(tmp_path / "index"),
         "SERVER_NAME": "kb.test",
     })

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export KB_DEV ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench install db seed clean
+.PHONY: help run test lint bench install db seed clean browser-deps
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -26,9 +26,12 @@ db: $(STAMP) ## Migrate the database and import seed_data/ (idempotent)
 run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
 	$(BIN)/kb run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) ## Set up and run the whole test-suite and the linters
+test: $(STAMP) browser-deps ## Set up and run the whole test-suite and the linters
 	$(BIN)/ruff check kb tests migrations wsgi.py
 	$(BIN)/pytest
+
+browser-deps: ## Install Chromium, fonts and axe-core for tests/browser when missing (fast if present)
+	@tests/browser/install-deps.sh
 
 lint: $(STAMP) ## Run ruff only
 	$(BIN)/ruff check kb tests migrations wsgi.py

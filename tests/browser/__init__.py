@@ -1,0 +1,1 @@
+"""Browser tests: end-to-end flows, accessibility, HTML validity, screenshots."""

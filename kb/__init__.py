@@ -1,7 +1,6 @@
 """Kunskapsbanken: good-practice examples on children's rights and human rights."""
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -21,8 +20,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from kb.config import load_config
 
     load_config(app, test_config)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kb").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    from kb import logging_setup
+
+    logging_setup.init_app(app)
 
     from kb import auth, search
     from kb.extensions import csrf, db, migrate
@@ -40,6 +40,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(api_bp)
+    from kb import health
+
+    health.init_app(app)
 
     from kb import cli, errors, templating
 

@@ -1,0 +1,32 @@
+"""Gunicorn settings for Kunskapsbanken (``kb serve`` or ``gunicorn -c gunicorn.conf.py``).
+
+Everything can be set with ``KB_*`` environment variables; see README, section "Drift".
+"""
+import os
+
+from kb.serving import ACCESS_LOG_FORMAT, default_workers
+
+wsgi_app = "kb:create_app()"
+bind = os.environ.get("KB_BIND", "127.0.0.1:8000").split(",")
+workers = int(os.environ.get("KB_WORKERS") or default_workers())
+# Threads let a worker overlap database and index waits; processes give the parallelism.
+worker_class = os.environ.get("KB_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("KB_THREADS", "4"))
+timeout = int(os.environ.get("KB_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("KB_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Recycle workers now and then, so a slow leak can never take a node down.
+max_requests = int(os.environ.get("KB_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+# Each worker builds its own app (and database pool) after the fork.
+preload_app = False
+proc_name = "kunskapsbanken"
+logger_class = "kb.serving.GunicornLogger"
+accesslog = os.environ.get("KB_ACCESS_LOG", "-") or None
+access_log_format = ACCESS_LOG_FORMAT
+errorlog = os.environ.get("KB_ERROR_LOG", "-")
+loglevel = os.environ.get("KB_LOG_LEVEL", "info").lower()
+# X-Forwarded-* is trusted only from these addresses (nginx on the same machine by default).
+forwarded_allow_ips = os.environ.get("KB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Signals (HUP: graceful reload, TERM: graceful stop) are the control interface.
+control_socket_disable = True

@@ -1,0 +1,80 @@
+"""``/healthz``: can this node serve? (database reachable and migrated, index readable).
+
+Load balancers and monitoring poll it: 200 with JSON when all is well, 503 with a Swedish
+message naming what is wrong otherwise, so a node whose database is away or whose index is
+broken is taken out of rotation until it recovers by itself.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.extensions import db
+
+log = logging.getLogger(__name__)
+bp = Blueprint("health", __name__)
+
+DB_DOWN = "Databasen svarar inte."
+DB_BEHIND = "Databasen är inte uppgraderad till den här versionen (kör kb db upgrade)."
+INDEX_BROKEN = "Sökindexet går inte att läsa."
+
+
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    from kb import ROOT
+
+    return ScriptDirectory(os.path.join(ROOT, "migrations")).get_current_head()
+
+
+def check_database(head: str | None) -> tuple[dict[str, Any], str | None]:
+    """The database's state, and a Swedish problem or None."""
+    try:
+        revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("health check: database unavailable: %s", exc.__class__.__name__)
+        return {"ok": False}, DB_DOWN
+    if revision != head:
+        return {"ok": False, "revision": revision, "expected": head}, DB_BEHIND
+    return {"ok": True, "revision": revision}, None
+
+
+def check_index() -> tuple[dict[str, Any], str | None]:
+    """The index's state (lagging behind is normal under load, not a failure)."""
+    from kb import search
+
+    try:
+        status = dict(search.index_status())
+    except Exception as exc:  # any failure to read the index takes the node out
+        log.warning("health check: index unreadable: %r", exc)
+        db.session.rollback()
+        return {"ok": False}, INDEX_BROKEN
+    return {"ok": True, **status}, None
+
+
+@bp.get("/healthz")
+def healthz():
+    checks: dict[str, Any] = {}
+    problems: list[str] = []
+    checks["database"], problem = check_database(current_app.extensions["kb_migrations_head"])
+    if problem:
+        problems.append(problem)
+    else:  # the index status reads the change log, so only ask with a database
+        checks["index"], problem = check_index()
+        if problem:
+            problems.append(problem)
+    if problems:
+        body = {"status": "fel", "message": " ".join(problems), "checks": checks}
+        return jsonify(body), 503, {"Retry-After": "10", "Cache-Control": "no-store"}
+    return jsonify({"status": "ok", "checks": checks}), 200, {"Cache-Control": "no-store"}
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["kb_migrations_head"] = _head_revision()
+    app.register_blueprint(bp)

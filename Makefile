@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export KB_DEV ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench install db seed clean browser-deps
+.PHONY: help run test lint bench install db seed clean browser-deps serve stress audit
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -28,10 +28,21 @@ run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
 
 test: $(STAMP) browser-deps ## Set up and run the whole test-suite and the linters
 	$(BIN)/ruff check kb tests migrations wsgi.py
-	$(BIN)/pytest
+	$(BIN)/bandit -q -c pyproject.toml -r kb migrations scripts wsgi.py gunicorn.conf.py
+	$(BIN)/pytest --db=sqlite
+	$(BIN)/pytest --db=postgresql
 
 browser-deps: ## Install Chromium, fonts and axe-core for tests/browser when missing (fast if present)
 	@tests/browser/install-deps.sh
+
+serve: db ## Set up like `make run`, then serve with gunicorn (KB_BIND, KB_WORKERS; README "Drift")
+	$(BIN)/kb serve
+
+stress: $(STAMP) ## Load, fault and bad-input runs against gunicorn on loopback (~4 min, PostgreSQL)
+	$(BIN)/python -m stress
+
+audit: $(STAMP) ## Check the installed packages for known vulnerabilities (pip-audit, needs PyPI)
+	$(BIN)/python scripts/audit.py
 
 lint: $(STAMP) ## Run ruff only
 	$(BIN)/ruff check kb tests migrations wsgi.py

@@ -1,22 +1,116 @@
-"""Search (replaced by the Whoosh implementation)."""
-from flask import Flask
+"""Search: a Whoosh index that understands Swedish, fed by the ``index_changes`` outbox.
+
+The database is the source of truth. Every change to a case writes an ``IndexChange`` row
+in the same transaction; :func:`sync_index` (after a commit), start-up and every search
+apply pending rows when they can get the Whoosh writer lock. A missing or damaged index
+is rebuilt from the database.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.search import engine, indexer
+from kb.search.engine import Hit, SearchResult
+from kb.search.params import SearchParamError, SearchParams, parse_params
+from kb.search.store import IndexMissing, IndexStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+EXTENSION = "kb_search"
+
+__all__ = [
+    "Hit",
+    "SearchParamError",
+    "SearchParams",
+    "SearchResult",
+    "index_status",
+    "init_app",
+    "parse_params",
+    "rebuild_index",
+    "related_cases",
+    "search",
+    "sync_index",
+    "typeahead",
+]
 
 
 def init_app(app: Flask) -> None:
-    pass
+    """Attach the index store and catch the index up with the database."""
+    app.config.setdefault("INDEX_LOCK_TIMEOUT", 5.0)
+    app.config.setdefault("SEARCH_CATCH_UP_ON_START", True)
+    app.extensions[EXTENSION] = IndexStore(app.config["INDEX_DIR"])
+    if app.config["SEARCH_CATCH_UP_ON_START"]:
+        with app.app_context():
+            try:
+                _with_index(lambda store: indexer.catch_up(store, app.config["INDEX_LOCK_TIMEOUT"]))
+            except SQLAlchemyError as exc:  # e.g. before `kb db upgrade` created the tables
+                log.debug("search index not caught up at start-up: %s", exc)
+
+
+def _store() -> IndexStore:
+    return current_app.extensions[EXTENSION]
+
+
+def _with_index(action: Callable[[IndexStore], T]) -> T:
+    """Run ``action``; if the index is missing or damaged, rebuild it once and retry."""
+    store = _store()
+    try:
+        return action(store)
+    except IndexMissing as exc:
+        log.warning("search index unusable (%s); rebuilding from the database", exc)
+        store.forget()
+        indexer.rebuild(store)
+        return action(store)
+
+
+def _catch_up(store: IndexStore, timeout: float) -> None:
+    try:
+        indexer.catch_up(store, timeout)
+    except SQLAlchemyError as exc:
+        log.warning("search index catch-up skipped: %s", exc)
 
 
 def sync_index() -> int:
-    return 0
+    """Apply committed changes to the index (call after every commit that changed cases).
+
+    Waits up to ``INDEX_LOCK_TIMEOUT`` seconds for the writer lock; if another process
+    holds it longer, that process or the next search applies the changes. Returns how
+    many change-log rows were applied.
+    """
+    return _with_index(lambda store: indexer.catch_up(store, current_app.config["INDEX_LOCK_TIMEOUT"]))
 
 
 def rebuild_index() -> int:
-    return 0
+    """Rebuild the whole index into a new folder and swap it in; returns the case count."""
+    store = _store()
+    count = indexer.rebuild(store)
+    store.forget()
+    return count
 
 
-def index_status() -> dict:
-    return {"in_sync": True}
+def index_status() -> dict[str, Any]:
+    """Documents in DB vs index, pending changes and ``in_sync``."""
+    return indexer.status(_store())
 
 
-def related_cases(case, limit: int = 4) -> list:
-    return []
+def search(params: SearchParams) -> SearchResult:
+    """Search published cases (catching up first if another process changed some)."""
+    def run(store: IndexStore) -> SearchResult:
+        _catch_up(store, 0)
+        return engine.run_search(store, params)
+    return _with_index(run)
+
+
+def related_cases(case: Any, limit: int = 4) -> list:
+    """Published cases most like ``case`` (more-like-this on the index)."""
+    return _with_index(lambda store: engine.related(store, case, limit))
+
+
+def typeahead(text: str, limit: int = 8) -> list[dict[str, str]]:
+    """Case titles and tags matching what was typed so far."""
+    return _with_index(lambda store: engine.typeahead(store, text, limit))

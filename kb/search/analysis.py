@@ -1,0 +1,262 @@
+"""Swedish text analysis: stemming, accent folding and compound splitting.
+
+Every word is turned into *terms*: its stem; for a compound, the stems of its parts and of
+their contiguous runs ("folktandvården" → folktandvård, folk, tand, vård, tandvård, folktand);
+and, for terms with å/ä/ö/é, a folded twin marked with :data:`FOLD_MARK` ("°amal"). The
+index stores them all at the word's position, so phrases keep working; queries choose which
+to ask for (see :mod:`kb.search.query`).
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
+from whoosh.lang import stopwords_for_language
+from whoosh.lang.snowball.swedish import SwedishStemmer
+from whoosh.support.charset import accent_map
+
+ROOT = Path(__file__).resolve().parents[2]
+WORDLIST_DIR = ROOT / "seed_data" / "search"
+FOLD_MARK = "°"
+WORD_PATTERN = r"\w+"
+STOPWORDS = frozenset(stopwords_for_language("sv"))
+MIN_COMPOUND = 6
+# Word forms that look like parts but are suffixes or fragments ("myndig|heter",
+# "tills|ammans", "avgör|ande"): never accepted as a part of a compound.
+BAD_PARTS = frozenset((
+    "ande", "ende", "heter", "het", "ing", "ingen", "ings", "ingens", "liga", "lig", "ligt",
+    "kap", "kapet", "kaps", "skap", "son", "den", "ens", "ans", "erna", "arna", "orna",
+    "ammans", "amma", "kilt", "river", "rivit", "rivs", "hed", "lut", "ätt", "ätten", "ätts",
+    "ämn", "art", "satta", "tills", "särs", "samt", "besk", "nyst", "förs", "häl", "for", "var",
+    "ting", "get", "fort", "dess", "utom", "gande",
+))
+_VOWELS = "aeiouyäåö"
+_S_ENDING = frozenset("bcdfghjklmnoprtvy")
+_ENDINGS = ("", "a", "e", "er", "ar", "or", "en", "et", "ande", "ning", "iga", "ig")
+_SNOWBALL = SwedishStemmer()
+
+
+_FOLD_TABLE = str.maketrans("åäöéèêëüáàíóúñÅÄÖÉÜ", "aaoeeeeuaaiounAAOEU")
+
+
+def fold(text: str) -> str:
+    """``"Åmål"`` → ``"Amal"``: strip diacritics (å, ä, ö, é, ü …)."""
+    text = text.translate(_FOLD_TABLE)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _r1(word: str) -> int:
+    """Snowball's R1: after the first non-vowel following a vowel, at least 3."""
+    for i in range(1, len(word)):
+        if word[i] not in _VOWELS and word[i - 1] in _VOWELS:
+            return max(3, i + 1)
+    return len(word)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball Swedish, plus the definite forms it leaves alone.
+
+    Snowball removes one suffix, so "analyser" → analys but "analys" → analy: a remaining
+    -s is removed as Snowball would. It keeps "skolan" (vs "skola" → skol) and "barnet"/"arbetet" (vs "barn",
+    "arbete" → arbet); stripping a final -an and -et inside R1 conflates them.
+    """
+    if len(word) < 3 or word.isdigit():
+        return word
+    result = _SNOWBALL.stem(word)
+    r1 = _r1(word)
+    if result != word and result[-1:] == "s" and result[-2:-1] in _S_ENDING and len(result) - 1 >= r1:
+        result = result[:-1]  # "analyser" → analys → analy, like "analys"
+    if result.endswith("an") and len(result) - 2 >= r1:
+        return result[:-2]
+    for _ in range(2):  # "paketet" → "paket" → "pak", like "paket" and "paketen"
+        if result.endswith("et") and len(result) - 2 >= r1:
+            result = result[:-2]
+    return result
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Known Swedish word forms (the shipped list plus the field's own words)."""
+
+    words: frozenset[str]
+    folded: frozenset[str]
+
+    def knows(self, word: str, folded: bool = False) -> bool:
+        return word in (self.folded if folded else self.words)
+
+    def knows_inflected(self, word: str, folded: bool = False) -> bool:
+        """``word`` or another form of it ("beskriver" ← beskriva) is in the list."""
+        root = stem(word)
+        return any(self.knows(root + end, folded) for end in _ENDINGS)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The dictionary, read once per process (immutable)."""
+    words: set[str] = set()
+    for name in ("swedish-words.txt", "domain-words.txt"):
+        path = WORDLIST_DIR / name
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                line = line.strip().lower()
+                if line and not line.startswith("#"):
+                    words.add(line)
+    return Lexicon(frozenset(words), frozenset(fold(w) for w in words))
+
+
+@dataclass(frozen=True)
+class Part:
+    surface: str  # as written inside the compound ("rätts", "skol")
+    lemma: str  # the word it stands for ("rätt", "skola")
+
+
+def _head_lemma(head: str, lex: Lexicon, folded: bool) -> str | None:
+    """The word a non-final part stands for: itself, minus a linking -s/-e, or plus -a/-e."""
+    if head in BAD_PARTS:
+        return None
+    if lex.knows(head, folded):
+        return head
+    if head[-1] in "se" and len(head) > 3 and lex.knows(head[:-1], folded):
+        return head[:-1]  # rätts|ombud, familje|rätt
+    for ending in ("a", "e"):  # skol|gård ← skola, pojk|rum ← pojke
+        if lex.knows(head + ending, folded):
+            return head + ending
+    return None
+
+
+def _better(a: tuple[Part, ...] | None, b: tuple[Part, ...]) -> bool:
+    """Fewer parts win; then the split whose shortest part is longest."""
+    if a is None:
+        return True
+    if len(a) != len(b):
+        return len(b) < len(a)
+    return min(len(p.surface) for p in b) > min(len(p.surface) for p in a)
+
+
+@lru_cache(maxsize=100_000)
+def _split(word: str, min_part: int, folded: bool) -> tuple[Part, ...] | None:
+    lex = lexicon()
+    if lex.knows(word, folded) and word not in BAD_PARTS:
+        return (Part(word, word),)  # a known tail is not split further
+    best: tuple[Part, ...] | None = None
+    for i in range(min_part, len(word) - min_part + 1):
+        lemma = _head_lemma(word[:i], lex, folded)
+        tail = _split(word[i:], min_part, folded) if lemma else None
+        if tail is not None:
+            candidate = (Part(word[:i], lemma), *tail)
+            if _better(best, candidate):
+                best = candidate
+    return best
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str, folded: bool = False) -> tuple[tuple[Part, ...], ...]:
+    """The likeliest ways to split a compound ("barnbokslutet" → barn|bokslutet and
+    barnbok|slutet, as both have two parts), or ``()`` when it is not one.
+
+    Unknown words split into parts of 3+ letters; known words only into parts of 4+
+    letters, which keeps "valdeltagande" as val|deltagande, never vald|eltagande.
+    """
+    if len(word) < MIN_COMPOUND or not word.isalpha():
+        return ()
+    lex = lexicon()
+    min_part = 4 if lex.knows(word, folded) or lex.knows_inflected(word, folded) else 3
+    splits: list[tuple[Part, ...]] = []
+    for i in range(min_part, len(word) - min_part + 1):
+        lemma = _head_lemma(word[:i], lex, folded)
+        tail = _split(word[i:], min_part, folded) if lemma else None
+        if tail is not None:
+            splits.append((Part(word[:i], lemma), *tail))
+    if not splits:
+        return ()
+    fewest = min(len(s) for s in splits)
+    return tuple(s for s in splits if len(s) == fewest)
+
+
+@dataclass(frozen=True)
+class WordTerms:
+    """What one word contributes to the index or to a query."""
+
+    stem: str
+    parts: tuple[str, ...] = ()  # stems of the compound's parts
+    runs: tuple[str, ...] = ()  # stems of contiguous runs of 2+ parts (not the whole)
+
+    def index_terms(self) -> list[str]:
+        terms = list(dict.fromkeys((self.stem, *self.parts, *self.runs)))
+        terms.extend(FOLD_MARK + f for f in dict.fromkeys(fold(t) for t in terms) if f not in terms)
+        return terms
+
+
+def _runs(parts: tuple[Part, ...]) -> list[str]:
+    runs = []
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts)):
+            if i == 0 and j == len(parts) - 1:
+                continue  # that is the whole word
+            last = parts[j].surface if j == len(parts) - 1 else parts[j].lemma
+            runs.append("".join(p.surface for p in parts[i:j]) + last)
+    return runs
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(word: str, folded: bool = False) -> WordTerms:
+    """Stem, part stems and run stems of a lower-cased word."""
+    splits = split_compound(word, folded)
+    if not splits:
+        return WordTerms(stem(word))
+    part_stems = tuple(dict.fromkeys(stem(p.lemma) for parts in splits for p in parts))
+    run_stems = tuple(dict.fromkeys(stem(r) for parts in splits for r in _runs(parts)))
+    return WordTerms(stem(word), part_stems, run_stems)
+
+
+def query_word_terms(word: str) -> WordTerms:
+    """Like :func:`word_terms`, but a word typed without diacritics may split on folded forms."""
+    terms = word_terms(word)
+    if not terms.parts and word == fold(word):
+        folded = word_terms(word, folded=True)
+        if folded.parts:
+            return folded
+    return terms
+
+
+class SwedishFilter(Filter):
+    """Replace each token by its index terms, all at the token's position."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for token in tokens:
+            for term in word_terms(token.text).index_terms():
+                token.text = term
+                yield token
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Lower-cased words of ``text`` with character offsets, stop words removed."""
+    return _base_analyzer()(text, chars=True, positions=True)
+
+
+@lru_cache(maxsize=1)
+def _base_analyzer():
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | StopFilter(stoplist=STOPWORDS, minsize=2)
+
+
+def swedish_analyzer():
+    """The analyzer of every free-text field."""
+    return _base_analyzer() | SwedishFilter()
+
+
+def words_analyzer():
+    """Surface words, lower-cased, no stemming: the vocabulary for "Menade du …?"."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | StopFilter(stoplist=STOPWORDS)
+
+
+def folded_words_analyzer():
+    """Lower-cased words without diacritics (typeahead matches "amal" to "Åmål")."""
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)

@@ -1,0 +1,271 @@
+"""Running a search: hits, facet counts, snippets, "Menade du …?", related cases, typeahead."""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from kb.extensions import db
+from kb.models import Case, Status
+from kb.search import query as sq
+from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold, lexicon, split_compound, tokenize, word_terms
+from kb.search.params import SearchParams
+from kb.search.schema import FACET_FIELDS, plain_text
+from kb.search.store import IndexStore
+
+# Facets where several chosen values mean "any of them"; their counts ignore their own filter.
+ANY_OF = ("county", "organisation_type", "year")
+SNIPPET_CHARS = 220
+TIE_MARGIN = 10  # extra hits fetched so that equal scores can be ordered by date
+ALL = "_all"
+
+
+@dataclass
+class Hit:
+    case: Case
+    score: float | None
+    snippet: Markup
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    # "all": every word matched; "any": nothing had them all, so any word; "none": the
+    # query had no searchable words; "filters": no query, just filters.
+    match: str = "all"
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.params.per_page))
+
+
+def _facet_table(store: IndexStore, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
+    """Per searcher: every facet value → the documents that have it."""
+    key = ("facets", searcher)
+    table = store.cache.get(key)
+    if table is None:
+        reader = searcher.reader()
+        table = {}
+        for name in FACET_FIELDS:
+            table[name] = {raw.decode("utf-8"): frozenset(reader.postings(name, raw).all_ids())
+                           for raw in reader.lexicon(name)}
+        cases = reader.postings("doctype", b"case").all_ids() if ("doctype", b"case") in reader else ()
+        table[ALL] = {"": frozenset(cases)}
+        store.cache[key] = table
+    return table
+
+
+def _filters(table: dict[str, dict[str, frozenset[int]]], params: SearchParams) -> dict[str, frozenset[int]]:
+    """Each active facet filter as the set of documents it lets through."""
+    empty: frozenset[int] = frozenset()
+    out: dict[str, frozenset[int]] = {}
+    if params.tags:
+        out["tag"] = frozenset.intersection(*(table["tag"].get(t, empty) for t in params.tags))
+    if params.articles:
+        out["article"] = frozenset.intersection(
+            *(table["article"].get(str(a), empty) for a in params.articles))
+    for name, chosen in (("county", params.counties), ("organisation_type", params.organisation_types)):
+        if chosen:
+            out[name] = frozenset().union(*(table[name].get(v, empty) for v in chosen))
+    if params.year_from or params.year_to:
+        low, high = params.year_from or 0, params.year_to or 9999
+        out["year"] = frozenset().union(
+            *(docs for year, docs in table["year"].items() if low <= int(year) <= high))
+    return out
+
+
+def _intersect(base: frozenset[int], sets: Iterable[frozenset[int]]) -> frozenset[int]:
+    for docs in sets:
+        base = base & docs
+    return base
+
+
+def _facet_counts(table, matched: frozenset[int], filters: dict[str, frozenset[int]]):
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for name in FACET_FIELDS:
+        others = [docs for dim, docs in filters.items() if not (dim == name and name in ANY_OF)]
+        base = _intersect(matched, others)
+        values = [(value, len(base & docs)) for value, docs in table[name].items()]
+        values = [(v, n) for v, n in values if n]
+        if name == "year":
+            values.sort(key=lambda item: item[0], reverse=True)
+        else:
+            values.sort(key=lambda item: (-item[1], item[0]))
+        counts[name] = values
+    return counts
+
+
+def snippet(text: str, terms: frozenset[str], width: int = SNIPPET_CHARS) -> Markup | None:
+    """The stretch of ``text`` with the most matched words, those words in ``<mark>``."""
+    spans = [(t.startchar, t.endchar) for t in tokenize(text)
+             if terms.intersection(word_terms(t.text).index_terms())]
+    if not spans:
+        return None
+    best, best_count = 0, 0
+    for i, (start, _) in enumerate(spans):
+        count = sum(1 for s, e in spans[i:] if e <= start + width)
+        if count > best_count:
+            best, best_count = i, count
+    start = spans[best][0]
+    begin = max(0, text.rfind(" ", 0, max(0, start - 40)) + 1) if start > 40 else 0
+    end = min(len(text), begin + width)
+    if end < len(text):
+        end = text.rfind(" ", begin, end) if " " in text[begin:end] else end
+    out, pos = [], begin
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(Markup("<mark>%s</mark>") % text[s:e])
+        pos = e
+    out.append(escape(text[pos:end]))
+    body = Markup("").join(out).strip()
+    prefix = Markup("… ") if begin > 0 else Markup("")
+    suffix = Markup(" …") if end < len(text) else Markup("")
+    return prefix + body + suffix
+
+
+def _case_snippet(case: Case, terms: frozenset[str]) -> Markup:
+    return (snippet(case.summary, terms) or snippet(" ".join(plain_text(case.body).split()), terms)
+            or escape(case.summary[:SNIPPET_CHARS]))
+
+
+def load_published(ids: list[int]) -> dict[int, Case]:
+    """Published cases by id (never a draft, even if a stale index still lists it)."""
+    if not ids:
+        return {}
+    stmt = (select(Case).where(Case.id.in_(ids), Case.status == Status.PUBLISHED)
+            .options(selectinload(Case.tags)))
+    return {c.id: c for c in db.session.scalars(stmt)}
+
+
+def _misspelt(searcher: Searcher, word: str) -> bool:
+    """Neither in the index's words, the dictionary, nor a compound of known words."""
+    if len(word) < 4 or word.isdigit() or searcher.doc_frequency("words", word):
+        return False
+    return not (lexicon().knows(word) or lexicon().knows_inflected(word) or split_compound(word))
+
+
+def suggestion(searcher: Searcher, parsed: sq.ParsedQuery, text: str) -> str | None:
+    """``text`` with misspelt words replaced by the closest words in the index."""
+    corrector = None
+    fixed = text
+    for unit in parsed.units:
+        for word in unit.words:
+            if (unit.synonyms and len(word) <= 5) or not _misspelt(searcher, word):  # BKA, SoL …
+                continue
+            corrector = corrector or searcher.corrector("words")
+            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) < 6 else 2, prefix=1)
+            if found:
+                fixed = _replace_word(fixed, word, found[0])
+    return fixed if fixed != text else None
+
+
+def _replace_word(text: str, word: str, replacement: str) -> str:
+    lowered = text.lower()
+    at = lowered.find(word)
+    return text if at < 0 else text[:at] + replacement + text[at + len(word):]
+
+
+def _page(searcher: Searcher, whoosh_query: wq.Query, docs: frozenset[int], params: SearchParams,
+          first: int) -> list[tuple[int, float | None]]:
+    """(case id, score) of the requested page; recency breaks ties in relevance."""
+    last = first + params.per_page
+    if params.effective_sort == "date" or not params.q:
+        hits = searcher.search(whoosh_query, filter=set(docs), limit=last, terms=False,
+                               sortedby=sorting.FieldFacet("published", reverse=True))
+        return [(int(hit["id"]), None) for hit in list(hits)[first:]]
+    hits = searcher.search(whoosh_query, filter=set(docs), limit=last + TIE_MARGIN, terms=False)
+    published = searcher.reader().column_reader("published")
+    ranked = sorted(((round(hit.score, 6), published[hit.docnum], int(hit["id"])) for hit in hits),
+                    key=lambda item: (-item[0], -item[1], -item[2]))
+    return [(case_id, score) for score, _, case_id in ranked[first:last]]
+
+
+def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
+    """Search the live index; only published cases are ever returned."""
+    searcher = store.searcher()
+    table = _facet_table(store, searcher)
+    result = SearchResult(params)
+    parsed = sq.parse(params.q)
+    all_cases = table[ALL][""]
+    if not params.q:
+        whoosh_query, result.match = wq.Term("doctype", "case"), "filters"
+        matched = all_cases
+    elif parsed.empty:
+        result.match = "none"
+        result.facets = _facet_counts(table, frozenset(), {})
+        return result
+    else:
+        whoosh_query = sq.build(parsed, match_all=True)
+        matched = frozenset(searcher.docs_for_query(whoosh_query)) & all_cases
+        if not matched and len(parsed.units) > 1:
+            whoosh_query, result.match = sq.build(parsed, match_all=False), "any"
+            matched = frozenset(searcher.docs_for_query(whoosh_query)) & all_cases
+        result.suggestion = suggestion(searcher, parsed, params.q)
+    filters = _filters(table, params)
+    final = _intersect(matched, filters.values())
+    result.total = len(final)
+    result.facets = _facet_counts(table, matched, filters)
+    first = (params.page - 1) * params.per_page
+    if first >= result.total:
+        return result
+    page = _page(searcher, whoosh_query, final, params, first)
+    cases = load_published([case_id for case_id, _ in page])
+    terms = sq.highlight_terms(parsed) if params.q else frozenset()
+    for case_id, score in page:
+        case = cases.get(case_id)
+        if case is not None:
+            snip = _case_snippet(case, terms) if terms else escape(case.summary[:SNIPPET_CHARS])
+            result.hits.append(Hit(case, score if params.q else None, snip))
+    return result
+
+
+def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
+    """Cases most like ``case``: its key terms and tags (more-like-this)."""
+    searcher = store.searcher()
+    text = " ".join((case.title, case.title, case.summary, plain_text(case.body)))
+    terms = [t for t, _ in searcher.key_terms_from_text("body", text, numterms=12)
+             if not t.startswith(FOLD_MARK)]
+    for name in ("title", "summary"):
+        terms += [t for t, _ in searcher.key_terms_from_text(name, text, numterms=6)
+                  if not t.startswith(FOLD_MARK) and t not in terms]
+    clauses = [sq.fields_query(t) for t in terms]
+    clauses += [wq.Term("tag", tag.name, boost=4.0) for tag in case.tags]
+    if not clauses:
+        return []
+    hits = searcher.search(wq.Or(clauses), limit=limit + 2, mask=wq.Term("id", str(case.id)),
+                           filter=wq.Term("doctype", "case"))
+    ids = [int(hit["id"]) for hit in hits]
+    cases = load_published(ids)
+    return [cases[i] for i in ids if i in cases][:limit]
+
+
+def typeahead(store: IndexStore, text: str, limit: int = 8) -> list[dict[str, str]]:
+    """Titles (and tags) that start with what was typed, for the search box."""
+    words = re.findall(WORD_PATTERN, sq.clean(text).lower())
+    if not words or len(words[-1]) < 2:
+        return []
+    searcher = store.searcher()
+    clauses = [wq.Term("title_words", fold(w)) for w in words[:-1]]
+    clauses.append(wq.Prefix("title_words", fold(words[-1])))
+    hits = searcher.search(wq.And(clauses), limit=limit, filter=wq.Term("doctype", "case"))
+    out = [{"type": "case", "label": hit["title_stored"], "slug": hit["slug"]} for hit in hits]
+    needle = fold(" ".join(words))
+    table = _facet_table(store, searcher)
+    tags = sorted(((name, len(docs)) for name, docs in table["tag"].items()
+                   if docs and needle in fold(name.lower())), key=lambda item: -item[1])
+    out += [{"type": "tag", "label": name} for name, _ in tags[:3]]
+    return out

@@ -1,0 +1,183 @@
+"""The change log (``index_changes``) → Whoosh: catch-up, full rebuild and status.
+
+Whichever process gets the Whoosh writer lock applies every change after the index's
+last applied one, and commits the new position in the same Whoosh commit as the
+documents (the meta document). A process that does not get the lock leaves the work to
+the one that has it. Change ids committed out of order (PostgreSQL) are remembered as
+gaps and picked up when they appear.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from whoosh.index import LockError
+from whoosh.writing import SegmentWriter
+
+from kb.extensions import db
+from kb.models import Case, IndexChange, Status
+from kb.search.schema import META_ID, case_document
+from kb.search.store import IndexMissing, IndexStore, Meta
+
+log = logging.getLogger(__name__)
+BATCH = 500
+GAP_WINDOW = 1000  # a rebuild looks this far back for changes not yet committed
+GAP_SECONDS = 600.0  # a change id missing this long was rolled back, not delayed
+
+
+def _session() -> Session:
+    """A session of its own: the index only ever sees committed data."""
+    return Session(db.engine)
+
+
+def _max_change(session: Session) -> int:
+    return session.scalar(select(func.max(IndexChange.id))) or 0
+
+
+def _has_pending(session: Session, meta: Meta) -> bool:
+    if _max_change(session) > meta.last:
+        return True
+    if not meta.gaps:
+        return False
+    found = session.scalar(select(func.count()).where(IndexChange.id.in_(list(meta.gaps))))
+    return bool(found) or any(time.time() - seen > GAP_SECONDS for seen in meta.gaps.values())
+
+
+def _load_cases(session: Session, ids: Iterable[int]) -> dict[int, Case]:
+    stmt = (select(Case).where(Case.id.in_(list(ids)), Case.status == Status.PUBLISHED)
+            .options(selectinload(Case.tags), selectinload(Case.articles),
+                     selectinload(Case.municipalities)))
+    return {case.id: case for case in session.scalars(stmt)}
+
+
+def _apply_batch(writer: SegmentWriter, session: Session, case_ids: set[int]) -> None:
+    cases = _load_cases(session, case_ids)
+    for case_id in sorted(case_ids):
+        case = cases.get(case_id)
+        if case is None:  # deleted, or no longer published
+            writer.delete_by_term("id", str(case_id))
+        else:
+            writer.update_document(**case_document(case))
+
+
+def _advance(meta: Meta, seen: list[int], now: float) -> Meta:
+    """The new position after applying the changes ``seen`` (sorted ids)."""
+    gaps = {k: v for k, v in meta.gaps.items() if k not in seen and now - v <= GAP_SECONDS}
+    expected = meta.last + 1
+    for change_id in seen:
+        if change_id > meta.last:
+            gaps.update((missing, now) for missing in range(expected, change_id))
+            expected = change_id + 1
+    if len(gaps) > GAP_WINDOW:  # a burst of rollbacks; keep the newest
+        gaps = dict(sorted(gaps.items())[-GAP_WINDOW:])
+    return Meta(max([meta.last, *seen]), gaps)
+
+
+def _write_meta(writer: SegmentWriter, meta: Meta) -> None:
+    writer.update_document(id=META_ID, doctype="meta", meta=meta.to_json())
+
+
+def apply_changes(writer: SegmentWriter, session: Session, meta: Meta) -> tuple[int, Meta]:
+    """Apply every change after ``meta`` inside ``writer``; the new meta is written too."""
+    applied = 0
+    while True:
+        stmt = select(IndexChange.id, IndexChange.case_id).order_by(IndexChange.id).limit(BATCH)
+        if meta.gaps:
+            stmt = stmt.where((IndexChange.id > meta.last) | IndexChange.id.in_(list(meta.gaps)))
+        else:
+            stmt = stmt.where(IndexChange.id > meta.last)
+        rows = session.execute(stmt).all()
+        now = time.time()
+        if not rows:
+            meta = _advance(meta, [], now)  # let expired gaps go
+            break
+        _apply_batch(writer, session, {case_id for _, case_id in rows})
+        applied += len(rows)
+        meta = _advance(meta, [change_id for change_id, _ in rows], now)
+        session.expunge_all()
+        if len(rows) < BATCH:
+            break
+    _write_meta(writer, meta)
+    return applied, meta
+
+
+def catch_up(store: IndexStore, timeout: float) -> int:
+    """Apply pending changes if the writer lock is free within ``timeout`` seconds.
+
+    Returns how many change-log rows were applied (0 when up to date or when another
+    process holds the lock and is doing the same work).
+    """
+    with _session() as session:
+        if not _has_pending(session, store.meta()):
+            return 0
+        try:
+            writer = store.index().writer(timeout=timeout)
+        except LockError:
+            log.debug("search index busy; another process is applying changes")
+            return 0
+        with writer:  # commits on success, cancels (releasing the lock) on error
+            meta = Meta.from_json((writer.searcher().document(id=META_ID) or {}).get("meta"))
+            applied, _ = apply_changes(writer, session, meta)
+        if applied:
+            log.info("search index: applied %d change(s)", applied)
+        return applied
+
+
+def rebuild(store: IndexStore) -> int:
+    """Build a new generation from the database, swap it in, then catch up.
+
+    Returns the number of published cases indexed.
+    """
+    with store.rebuild_lock(), _session() as session:
+        upto = _max_change(session)
+        present = set(session.scalars(select(IndexChange.id).where(IndexChange.id > upto - GAP_WINDOW)))
+        now = time.time()
+        meta = Meta(upto, {i: now for i in range(max(1, upto - GAP_WINDOW), upto) if i not in present})
+        name, ix = store.create_generation()
+        count = 0
+        with ix.writer(limitmb=256) as writer:
+            ids = session.scalars(select(Case.id).where(Case.status == Status.PUBLISHED)
+                                  .order_by(Case.id)).all()
+            for start in range(0, len(ids), BATCH):
+                cases = _load_cases(session, ids[start:start + BATCH])
+                for case in cases.values():
+                    writer.add_document(**case_document(case))
+                    count += 1
+                session.expunge_all()
+            _write_meta(writer, meta)
+        store.swap(name)
+        store.remove_old_generations()
+    catch_up(store, timeout=30.0)
+    return count
+
+
+def status(store: IndexStore) -> dict[str, Any]:
+    """Documents in the database vs the index, and change-log rows not yet applied."""
+    with _session() as session:
+        versions = dict(session.execute(
+            select(Case.id, Case.version).where(Case.status == Status.PUBLISHED)).all())
+        try:
+            searcher = store.searcher()
+        except IndexMissing as exc:
+            return {"index": str(store.root), "problem": str(exc),
+                    "documents_in_database": len(versions), "documents_in_index": 0,
+                    "pending_changes": _max_change(session), "in_sync": False}
+        meta = store.meta(searcher)
+        indexed = {int(doc["id"]): doc.get("version") for doc in searcher.all_stored_fields()
+                   if doc.get("id") != META_ID}
+        pending = session.scalar(select(func.count()).where(
+            (IndexChange.id > meta.last) | IndexChange.id.in_(list(meta.gaps) or [-1])))
+        mismatched = sum(1 for k in versions.keys() | indexed.keys() if versions.get(k) != indexed.get(k))
+        return {
+            "index": str(store.root / (store.live_generation() or "")),
+            "documents_in_database": len(versions),
+            "documents_in_index": len(indexed),
+            "pending_changes": pending,
+            "mismatched_documents": mismatched,
+            "last_applied_change": meta.last,
+            "in_sync": pending == 0 and mismatched == 0,
+        }

@@ -1,0 +1,141 @@
+"""From what a user typed to a Whoosh query: words, "phrases", synonyms, compounds.
+
+Only our own small syntax is understood (words and double-quoted phrases); anything else a
+user types (field names, operators, brackets, control characters) is just text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from kb.search.analysis import FOLD_MARK, fold, query_word_terms, stem, tokenize
+from kb.search.schema import TEXT_FIELDS
+from kb.search.synonyms import MAX_WORDS, Phrase, load_synonyms
+
+MAX_QUERY_CHARS = 1000
+MAX_UNITS = 32
+FOLD_BOOST = 0.5  # a match only without diacritics is a fallback
+PART_BOOST = 0.4  # all parts of a compound, found apart
+SYNONYM_BOOST = 0.8
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class Unit:
+    """A word, a "quoted phrase" or a synonym-expanded expression of the query."""
+
+    words: list[str]  # lower-cased surface words (stop words removed)
+    phrase: bool = False
+    synonyms: tuple[Phrase, ...] = ()
+    text: str = ""  # as typed, for "Menade du …?"
+
+
+@dataclass
+class ParsedQuery:
+    units: list[Unit] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.units
+
+
+def clean(text: str) -> str:
+    """Drop control and format characters; collapse white space."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cs", "Co"))
+    return " ".join(text.split())
+
+
+def parse(text: str, synonyms: dict[Phrase, tuple[Phrase, ...]] | None = None) -> ParsedQuery:
+    """Split ``text`` into units; an unbalanced quote is ignored."""
+    text = clean(text)
+    pieces = text.split('"')
+    closed = len(pieces) % 2 == 1
+    units: list[Unit] = []
+    for i, piece in enumerate(pieces):
+        words = [t.text for t in tokenize(piece)]
+        quoted = i % 2 == 1 and (closed or i < len(pieces) - 1)
+        if quoted and len(words) > 1:
+            units.append(Unit(words, phrase=True, text=piece.strip()))
+        else:
+            units.extend(Unit([w], text=w) for w in words)
+    units = units[:MAX_UNITS]
+    table = load_synonyms() if synonyms is None else synonyms
+    return ParsedQuery(_apply_synonyms(units, table) if table else units)
+
+
+def _apply_synonyms(units: list[Unit], table: dict[Phrase, tuple[Phrase, ...]]) -> list[Unit]:
+    """Merge runs of single words that form a known expression into one unit."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if unit.phrase:
+            key = tuple(stem(w) for w in unit.words)
+            out.append(Unit(unit.words, True, table.get(key, ()), unit.text))
+            i += 1
+            continue
+        for size in range(min(MAX_WORDS, len(units) - i), 0, -1):
+            run = units[i:i + size]
+            if any(u.phrase for u in run):
+                continue
+            key = tuple(stem(u.words[0]) for u in run)
+            if key in table:
+                words = [u.words[0] for u in run]
+                out.append(Unit(words, size > 1, table[key], " ".join(words)))
+                i += size
+                break
+        else:
+            out.append(unit)
+            i += 1
+    return out
+
+
+def fields_query(term: str, boost: float = 1.0) -> wq.Query:
+    return wq.Or([wq.Term(name, term, boost=weight * boost) for name, weight in TEXT_FIELDS.items()])
+
+
+def _phrase(stems: list[str], boost: float = 1.0) -> wq.Query:
+    if len(stems) == 1:
+        return fields_query(stems[0], boost)
+    return wq.Or([wq.Phrase(name, stems, boost=weight * boost) for name, weight in TEXT_FIELDS.items()])
+
+
+def word_query(word: str) -> wq.Query:
+    """A word: its stem, else its folded stem, else all its compound parts."""
+    terms = query_word_terms(word)
+    # "°amal" matches "Åmål"; a word typed with diacritics never matches one without.
+    alternatives = [fields_query(terms.stem), fields_query(FOLD_MARK + fold(terms.stem), FOLD_BOOST)]
+    if terms.parts:
+        alternatives.append(wq.And([fields_query(p) for p in terms.parts], boost=PART_BOOST))
+    return wq.Or(alternatives)
+
+
+def unit_query(unit: Unit) -> wq.Query:
+    main = _phrase([stem(w) for w in unit.words]) if unit.phrase else word_query(unit.words[0])
+    if not unit.synonyms:
+        return main
+    return wq.Or([main, *(_phrase(list(s), SYNONYM_BOOST) for s in unit.synonyms)])
+
+
+def build(parsed: ParsedQuery, match_all: bool = True) -> wq.Query:
+    """All units (``match_all``) or any of them."""
+    queries = [unit_query(u) for u in parsed.units]
+    if len(queries) == 1:
+        return queries[0]
+    return wq.And(queries) if match_all else wq.Or(queries)
+
+
+def highlight_terms(parsed: ParsedQuery) -> frozenset[str]:
+    """The index terms that count as a match, for marking snippets."""
+    terms: set[str] = set()
+    for unit in parsed.units:
+        for word in unit.words:
+            word_stem = query_word_terms(word).stem
+            terms.update((word_stem, FOLD_MARK + fold(word_stem)))
+        for synonym in unit.synonyms:
+            terms.update(synonym)
+    return frozenset(terms)

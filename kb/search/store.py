@@ -1,0 +1,165 @@
+"""Where the index lives: generations in one folder and a pointer to the live one.
+
+``INDEX_DIR/CURRENT`` names the live generation (``INDEX_DIR/g…``). A rebuild writes a new
+generation beside it and swaps the pointer with an atomic rename, so searches go on
+against the old one until the new one is complete. Each process keeps one searcher per
+generation and refreshes it when another process commits.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import pickle
+import shutil
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from kb.search.schema import META_ID, build_schema
+
+log = logging.getLogger(__name__)
+POINTER = "CURRENT"
+# Errors that mean the files on disk are missing or damaged, not a bug in our code.
+DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error,
+          whoosh_index.IndexError, KeyError, ValueError)
+
+
+class IndexMissing(Exception):
+    """There is no usable live generation: it must be (re)built."""
+
+
+@dataclass
+class Meta:
+    """What an index has applied from the change log, committed with its documents."""
+
+    last: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)  # change id → first seen missing
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Meta:
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        return cls(int(data.get("last", 0)), {int(k): v for k, v in data.get("gaps", [])})
+
+    def to_json(self) -> str:
+        return json.dumps({"last": self.last, "gaps": sorted(self.gaps.items())})
+
+
+class IndexStore:
+    """One index folder; safe to share between threads of a process."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self._lock = threading.RLock()
+        self._generation: str | None = None
+        self._ix: whoosh_index.Index | None = None
+        self._searcher: Searcher | None = None
+        self._meta: tuple[int, Meta] | None = None  # (id of searcher, meta)
+        self.cache: dict[Any, Any] = {}  # per-searcher derived data (facet tables)
+
+    # -- generations ---------------------------------------------------------------
+    def live_generation(self) -> str | None:
+        try:
+            name = (self.root / POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def index(self) -> whoosh_index.Index:
+        """The live generation's index; raises :class:`IndexMissing` when there is none."""
+        name = self.live_generation()
+        if name is None:
+            raise IndexMissing(f"no live index in {self.root}")
+        with self._lock:
+            if name != self._generation or self._ix is None:
+                try:
+                    ix = whoosh_index.open_dir(str(self.root / name))
+                except DAMAGE as exc:
+                    raise IndexMissing(f"index {name} cannot be opened: {exc}") from exc
+                self._ix, self._generation, self._searcher = ix, name, None
+                self.cache.clear()
+            return self._ix
+
+    def searcher(self) -> Searcher:
+        """A searcher on the newest commit of the live generation (shared, do not close)."""
+        ix = self.index()
+        with self._lock:
+            try:
+                if self._searcher is None:
+                    self._searcher = ix.searcher()
+                elif not self._searcher.up_to_date():
+                    self._searcher = self._searcher.refresh()
+            except DAMAGE as exc:
+                self._searcher = None
+                raise IndexMissing(f"index {self._generation} cannot be read: {exc}") from exc
+            if len(self.cache) > 8:
+                self.cache.clear()
+            return self._searcher
+
+    def meta(self, searcher: Searcher | None = None) -> Meta:
+        """The change-log position of the searcher's commit."""
+        searcher = searcher or self.searcher()
+        with self._lock:
+            if self._meta and self._meta[0] == id(searcher):
+                return self._meta[1]
+            stored = searcher.document(id=META_ID)
+            meta = Meta.from_json(stored.get("meta") if stored else None)
+            self._meta = (id(searcher), meta)
+            return meta
+
+    def create_generation(self) -> tuple[str, whoosh_index.Index]:
+        """A new, empty generation folder (not live until :meth:`swap`)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"g{time.time_ns():d}-{os.getpid()}"
+        path = self.root / name
+        path.mkdir()
+        return name, whoosh_index.create_in(str(path), build_schema())
+
+    def swap(self, name: str) -> None:
+        """Make ``name`` the live generation (atomic rename of the pointer)."""
+        tmp = self.root / f".{POINTER}.{os.getpid()}.tmp"
+        tmp.write_text(name, encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / POINTER)
+        log.info("search index generation %s is live", name)
+
+    def remove_old_generations(self, keep: int = 1) -> None:
+        """Delete generations older than the live one, keeping ``keep`` of them for
+        searches that may still read them."""
+        live = self.live_generation()
+        others = sorted((p for p in self.root.glob("g*") if p.is_dir() and p.name != live),
+                        key=lambda p: p.name, reverse=True)
+        for path in others[keep:]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    @contextmanager
+    def rebuild_lock(self) -> Iterator[None]:
+        """One rebuild at a time per folder, across processes (released if we die)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".rebuild.lock", "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def forget(self) -> None:
+        """Drop the open index and searcher (after damage, before a rebuild)."""
+        with self._lock:
+            self._ix = self._searcher = None
+            self._generation = None
+            self._meta = None
+            self.cache.clear()

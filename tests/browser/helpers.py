@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily, so a machine without Playwright can still collect (and skip)
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 # WCAG 2.0 and 2.1, levels A and AA: what the Swedish accessibility law (DOS-lagen) requires.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -68,15 +68,16 @@ def focused(page: Page) -> str:
     }""")
 
 
-def tab_to(page: Page, selector: str, *, max_presses: int = 60, backwards: bool = False) -> None:
-    """Press Tab (or Shift+Tab) until the element matching ``selector`` has focus, as a
-    keyboard user would; fails when it is never reached (a focus trap or a missing tab stop)."""
+def tab_to(page: Page, target: str | Locator, *, max_presses: int = 60, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until ``target`` (a CSS selector or a locator; any of its
+    matches) has focus, as a keyboard user would; fails when it is never reached."""
+    locator = page.locator(target) if isinstance(target, str) else target
     key = "Shift+Tab" if backwards else "Tab"
     for _ in range(max_presses):
         page.keyboard.press(key)
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+        if locator.evaluate_all("(els) => els.includes(document.activeElement)"):
             return
-    raise AssertionError(f"{selector!r} never got keyboard focus; focus ended on {focused(page)!r}")
+    raise AssertionError(f"{target} never got keyboard focus; focus ended on {focused(page)!r}")
 
 
 def no_horizontal_scroll(page: Page) -> bool:

@@ -40,6 +40,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(api_bp)
+    from kb import caching, sharing
+
+    caching.init_app(app)  # ETag/304, Cache-Control and the page cache
+    sharing.init_app(app)  # feeds, versions, previews, sitemap, open-data pages
     from kb import health
 
     health.init_app(app)

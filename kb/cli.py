@@ -100,6 +100,8 @@ def init_app(app: Flask) -> None:
     for command in (import_command, export_command, reindex_command, index_group,
                     load_reference_command):
         app.cli.add_command(command)
+    from kb import backup
     from kb.serving import serve_command
 
     app.cli.add_command(serve_command)
+    backup.init_app(app)

@@ -5,7 +5,9 @@ from typing import Any
 
 from flask import url_for
 
+from kb.caching import as_utc
 from kb.models import Case
+from kb.sharing.privacy import public_contacts
 
 
 def case_url(case: Case) -> str:
@@ -25,13 +27,13 @@ def case_json(case: Case) -> dict[str, Any]:
         "municipalities": [m.name for m in case.municipalities],
         "year": case.year,
         "published": case.published.isoformat() if case.published else None,
-        "updated": case.updated_at.isoformat(),
+        "updated": as_utc(case.updated_at).isoformat(),  # SQLite drops the zone; it is UTC
         "reviewed": case.reviewed.isoformat() if case.reviewed else None,
         "evidence_level": case.evidence_level,
         "status": case.status,
         "tags": [t.name for t in case.tags],
         "articles": [{"number": a.number, "title": a.title} for a in case.articles],
-        "contacts": [{"name": c.name, "role": c.role, "email": c.email} for c in case.contacts],
+        "contacts": public_contacts(case.contacts),  # roles and functional mailboxes only
         "sources": [{"title": s.title, "url": s.url} for s in case.sources],
         "url": case_url(case),
     }

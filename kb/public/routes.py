@@ -6,6 +6,7 @@ import datetime as dt
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from kb import search
+from kb.caching import cached_view
 from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
 from kb.public import bp
@@ -51,6 +52,7 @@ def cases():
 
 
 @bp.get("/exempel/<slug>")
+@cached_view(daily=True)  # ETag/304 and the page cache; "daily": the citation shows today's date
 def case(slug: str):
     found, moved = visible_case(slug)
     if found is None and slug.isdigit():

@@ -1,0 +1,303 @@
+"""Open data: paginated, filterable cases for harvesting, tags and reference lists, full
+exports as CSV and JSON, the OpenAPI document, and CORS for read-only requests.
+
+Only published cases, and of their contacts only roles and functional mailboxes
+(:mod:`kb.sharing.privacy`).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, stream_with_context, url_for
+from sqlalchemy import Select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from kb.api import bp
+from kb.api.openapi import openapi_document
+from kb.api.serializers import case_json
+from kb.caching import cached_view
+from kb.errors import abort_with
+from kb.extensions import db
+from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
+from kb.queries import article_counts, county_counts, tag_counts
+
+MAX_PER_PAGE = 100
+SORTS = {
+    "published": (Case.published.desc().nulls_last(), Case.updated_at.desc(), Case.id.desc()),
+    "updated": (Case.updated_at.desc(), Case.id.desc()),
+    # Oldest change first: with updated_since, a harvester can page through without gaps.
+    "updated_asc": (Case.updated_at.asc(), Case.id.asc()),
+}
+CSV_COLUMNS = ("id", "slug", "url", "title", "summary", "organisation", "organisation_type", "county",
+               "municipalities", "year", "published", "updated", "reviewed", "evidence_level", "tags",
+               "articles", "contact_roles", "contact_emails", "sources", "version", "body")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Link, Content-Disposition",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@dataclass
+class CaseFilters:
+    """The filters of ``GET /api/v1/cases``, the same as the search API's."""
+
+    tags: list[str] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
+    organisation_types: list[str] = field(default_factory=list)
+    articles: list[int] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    updated_since: dt.datetime | None = None
+    sort: str = "published"
+
+
+def _int(args: MultiDict, name: str, low: int, high: int, default: int | None = None) -> int | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        abort_with(400, f"Parametern {name} ska vara ett heltal från {low} till {high}.")
+    return value
+
+
+def parse_updated_since(raw: str) -> dt.datetime:
+    """``2024-05-01`` or an ISO 8601 date-time; a time without zone is taken as UTC."""
+    try:
+        value = (dt.datetime.fromisoformat(raw) if "T" in raw or " " in raw
+                 else dt.datetime.combine(dt.date.fromisoformat(raw), dt.time()))
+    except ValueError:
+        abort_with(400, "Parametern updated_since ska vara ett datum (ÅÅÅÅ-MM-DD) eller en "
+                        "tidpunkt enligt ISO 8601, t.ex. 2024-05-01T12:00:00Z.")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def parse_filters(args: MultiDict) -> CaseFilters:
+    """The filters in ``args``; a value that cannot be right is a 400 with a Swedish message."""
+    kinds = [v for v in args.getlist("organisation_type") if v.strip()]
+    unknown = [v for v in kinds if v not in ORGANISATION_TYPES]
+    if unknown:
+        abort_with(400, f"Okänd organisationstyp ”{unknown[0]}”. Giltiga: {', '.join(ORGANISATION_TYPES)}.")
+    articles = []
+    for raw in args.getlist("article"):
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= 54:
+            abort_with(400, "Parametern article ska vara ett artikelnummer från 1 till 54.")
+        articles.append(int(raw))
+    sort = args.get("sort", "").strip() or "published"
+    if sort not in SORTS:
+        abort_with(400, f"Parametern sort ska vara en av: {', '.join(SORTS)}.")
+    since = args.get("updated_since", "").strip()
+    return CaseFilters(
+        tags=[v.strip() for v in args.getlist("tag") if v.strip()],
+        counties=[v.strip() for v in args.getlist("county") if v.strip()],
+        organisation_types=kinds,
+        articles=articles,
+        year_from=_int(args, "year_from", 1900, 2100),
+        year_to=_int(args, "year_to", 1900, 2100),
+        updated_since=parse_updated_since(since) if since else None,
+        sort=sort,
+    )
+
+
+def filtered_cases(filters: CaseFilters) -> Select:
+    """Published cases matching every filter: all the tags and articles, any of the counties
+    and organisation types."""
+    stmt = db.select(Case).where(Case.status == Status.PUBLISHED)
+    for name in filters.tags:
+        stmt = stmt.where(Case.tags.any(Tag.name == name))
+    for number in filters.articles:
+        stmt = stmt.where(Case.articles.any(Article.number == number))
+    if filters.counties:
+        stmt = stmt.where(Case.county.has(County.name.in_(filters.counties)))
+    if filters.organisation_types:
+        stmt = stmt.where(Case.organisation.has(Organisation.organisation_type.in_(filters.organisation_types)))
+    if filters.year_from is not None:
+        stmt = stmt.where(Case.year >= filters.year_from)
+    if filters.year_to is not None:
+        stmt = stmt.where(Case.year <= filters.year_to)
+    if filters.updated_since is not None:
+        stmt = stmt.where(Case.updated_at >= filters.updated_since)
+    return stmt.order_by(*SORTS[filters.sort])
+
+
+def _with_relations(stmt: Select) -> Select:
+    return stmt.options(selectinload(Case.tags), selectinload(Case.articles),
+                        selectinload(Case.municipalities), selectinload(Case.contacts),
+                        selectinload(Case.sources))
+
+
+def open_case(case: Case) -> dict[str, Any]:
+    """A case as open data: the API's record plus its id, version and version permalink."""
+    record = case_json(case)
+    record.update({
+        "id": case.id,
+        "version": case.version,
+        "version_url": url_for("sharing.revision", slug=case.slug, number=case.version, _external=True),
+        "body": case.body,
+    })
+    return record
+
+
+def _page_link(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for("api.cases", _external=True, **args)
+
+
+@bp.get("/cases")
+@cached_view()
+def cases():
+    filters = parse_filters(request.args)
+    page = _int(request.args, "page", 1, 1_000_000, 1)
+    per_page = _int(request.args, "per_page", 1, MAX_PER_PAGE, 20)
+    stmt = filtered_cases(filters)
+    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.execute(
+        _with_relations(stmt).offset((page - 1) * per_page).limit(per_page)
+    ).scalars().all()
+    pages = max(1, math.ceil(total / per_page))
+    links = {"self": _page_link(page), "first": _page_link(1), "last": _page_link(pages),
+             "next": _page_link(page + 1) if page < pages else None,
+             "prev": _page_link(min(page - 1, pages)) if page > 1 else None}
+    response = jsonify({"total": total, "page": page, "per_page": per_page, "pages": pages,
+                        "results": [open_case(c) for c in items], "links": links})
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items()
+                                         if url and rel != "self")
+    return response
+
+
+@bp.get("/tags")
+@cached_view()
+def tags():
+    return jsonify({"tags": [
+        {"name": tag.name, "slug": tag.slug, "count": count,
+         "url": url_for("public.tag", slug=tag.slug, _external=True),
+         "feed": url_for("sharing.tag_feed", slug=tag.slug, _external=True)}
+        for tag, count in tag_counts()
+    ]})
+
+
+@bp.get("/counties")
+@cached_view()
+def counties():
+    counts = {county.code: n for county, n in county_counts()}
+    rows = db.session.execute(db.select(County).order_by(County.name)).scalars()
+    return jsonify({"counties": [
+        {"code": c.code, "name": c.name, "slug": c.slug, "count": counts.get(c.code, 0),
+         "url": url_for("public.county", slug=c.slug, _external=True)}
+        for c in rows
+    ]})
+
+
+@bp.get("/articles")
+@cached_view()
+def articles():
+    counts = {article.number: n for article, n in article_counts()}
+    rows = db.session.execute(db.select(Article).order_by(Article.number)).scalars()
+    return jsonify({"articles": [
+        {"number": a.number, "title": a.title, "count": counts.get(a.number, 0),
+         "url": url_for("public.article", number=a.number, _external=True)}
+        for a in rows
+    ]})
+
+
+def _all_published() -> Iterator[Case]:
+    stmt = _with_relations(db.select(Case).where(Case.status == Status.PUBLISHED).order_by(Case.id))
+    yield from db.session.execute(stmt.execution_options(yield_per=200)).scalars()
+
+
+def _generated() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@bp.get("/export/cases.json")
+@cached_view()
+def export_json():
+    head = {"generated": _generated(), "source": url_for("public.index", _external=True),
+            "license": current_app.config["DATA_LICENSE"],
+            "count": db.session.scalar(db.select(db.func.count(Case.id))
+                                       .where(Case.status == Status.PUBLISHED))}
+
+    def generate() -> Iterator[str]:
+        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "cases": ['
+        for n, case in enumerate(_all_published()):
+            yield ("," if n else "") + "\n" + json.dumps(open_case(case), ensure_ascii=False)
+        yield "\n]}\n"
+
+    response = Response(stream_with_context(generate()), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="kunskapsbanken-exempel.json"'
+    return response
+
+
+def _csv_row(case: Case) -> list[Any]:
+    record = open_case(case)
+    return [
+        case.id, case.slug, record["url"], case.title, case.summary, record["organisation"],
+        record["organisation_type"], record["county"] or "", "; ".join(record["municipalities"]),
+        case.year or "", record["published"] or "", record["updated"], record["reviewed"] or "",
+        case.evidence_level or "", "; ".join(record["tags"]),
+        "; ".join(str(a["number"]) for a in record["articles"]),
+        "; ".join(c["role"] or "" for c in record["contacts"]),
+        "; ".join(c["email"] or "" for c in record["contacts"]),
+        "; ".join(f"{s['title']} <{s['url']}>" if s["url"] else s["title"] for s in record["sources"]),
+        case.version, case.body,
+    ]
+
+
+def _excel_safe(value: Any) -> Any:
+    """Spreadsheets run a cell starting with = + - @ as a formula: make it text."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+@bp.get("/export/cases.csv")
+@cached_view()
+def export_csv():
+    dialect = request.args.get("dialect", "").strip() or "rfc4180"
+    if dialect not in ("rfc4180", "excel-sv"):
+        abort_with(400, "Parametern dialect ska vara rfc4180 eller excel-sv.")
+    excel = dialect == "excel-sv"
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        yield ("\ufeff" if excel else "") + buffer.getvalue()
+        for case in _all_published():
+            buffer.seek(0)
+            buffer.truncate()
+            row = _csv_row(case)
+            writer.writerow([_excel_safe(v) for v in row] if excel else row)
+            yield buffer.getvalue()
+
+    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="kunskapsbanken-exempel.csv"'
+    return response
+
+
+@bp.get("/openapi.json")
+@cached_view()
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.after_app_request
+def allow_cross_origin_reads(response: Response) -> Response:
+    """CORS for the read-only API: any origin may GET; nothing else is allowed across sites."""
+    if request.path.startswith("/api/") and request.method in ("GET", "HEAD", "OPTIONS"):
+        for name, value in CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response

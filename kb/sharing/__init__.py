@@ -1,0 +1,61 @@
+"""Sharing and following: link previews, feeds, citations, versions, sitemap and open data.
+
+``init_app`` registers the blueprint (feeds, permalinks, preview images, sitemap, robots,
+DCAT) and the template helpers the public pages use in their ``<head>``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("sharing", __name__)
+
+DEFAULTS = {
+    "FEED_SIZE": 50,
+    "SITEMAP_CHUNK": 40_000,
+    # Where generated preview cards are kept (default: <instance>/previews).
+    "PREVIEW_DIR": None,
+    "PREVIEW_FONT_DIRS": None,
+    "PUBLISHER_NAME": None,
+    # ADMS publisher type (http://purl.org/adms/publishertype/…) for DCAT-AP-SE.
+    "PUBLISHER_TYPE": "PublicBody",
+    "CONTACT_EMAIL": None,
+    "DATA_LICENSE": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the template globals for link previews and sharing."""
+    import os
+
+    from kb.sharing import meta, preview_image, routes  # noqa: F401  (routes attach to bp)
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    if not app.config["PREVIEW_DIR"]:
+        app.config["PREVIEW_DIR"] = os.path.join(app.instance_path, "previews")
+    dirs = app.config["PREVIEW_FONT_DIRS"]
+    app.extensions["kb_preview_fonts"] = preview_image.font_dir(
+        tuple(dirs.split(os.pathsep)) if isinstance(dirs, str) else tuple(dirs or preview_image.FONT_DIRS)
+    )
+    app.register_blueprint(bp)
+    app.jinja_env.filters["datum_iso"] = _iso_date
+    app.jinja_env.globals.update(
+        page_url=meta.page_url,
+        iso_utc=meta.iso_utc,
+        feed_links=meta.feed_links,
+        default_image=meta.default_image,
+        case_image=meta.case_image,
+        case_json_ld=meta.case_json_ld,
+        list_json_ld=meta.list_json_ld,
+        website_json_ld=meta.website_json_ld,
+        case_citation=routes.case_citation,
+    )
+
+
+def _iso_date(value: str | None) -> str:
+    """``"2023-05-02"`` (as stored in a revision) → ``2 maj 2023``."""
+    import datetime as dt
+
+    from kb.templating import swedish_date
+
+    return swedish_date(dt.date.fromisoformat(value)) if value else ""

@@ -3,5 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from kb.api import routes  # noqa: E402,F401  (routes attach themselves to bp)
-from kb.api import open_data  # noqa: E402,F401  (open data, exports, OpenAPI, CORS)
+# The modules attach their routes to bp: open data (exports, OpenAPI, CORS), cases, search.
+from kb.api import open_data, routes, search  # noqa: E402,F401

@@ -3,4 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from kb.public import routes  # noqa: E402,F401  (routes attach themselves to bp)
+# The modules attach their routes to bp.
+from kb.public import routes, search  # noqa: E402,F401

@@ -1,0 +1,78 @@
+"""The search page ``/sok``: every search is a shareable link (filters in the query string)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from flask import current_app, render_template, request, url_for
+
+from kb import search as search_service
+from kb.extensions import db
+from kb.models import Article
+from kb.public import bp
+from kb.search import SearchParamError, SearchParams, SearchResult, parse_params
+
+FILTER_KEYS = ("tag", "county", "organisation_type", "article", "year_from", "year_to")
+
+
+class ResultPages:
+    """Just enough of Flask-SQLAlchemy's pagination for the ``pagination`` macro."""
+
+    def __init__(self, page: int, per_page: int, total: int) -> None:
+        self.page, self.per_page, self.total = page, per_page, total
+        self.pages = max(1, math.ceil(total / per_page))
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+    def iter_pages(self, left_edge: int = 1, right_edge: int = 1, left_current: int = 2,
+                   right_current: int = 2) -> Iterator[int | None]:
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (n <= left_edge or n > self.pages - right_edge
+                    or self.page - left_current <= n <= self.page + right_current):
+                if last and n - last > 1:
+                    yield None
+                yield n
+                last = n
+
+
+def search_url(args: dict[str, list[str]], **changes: Any) -> str:
+    """``/sok`` with the current arguments, some changed (a value of None removes it)."""
+    merged = {k: list(v) for k, v in args.items()}
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value if isinstance(value, list) else [str(value)]
+    if "page" not in changes:
+        merged.pop("page", None)  # new filters start again on page 1
+    return url_for("public.search", **{k: v for k, v in merged.items() if v})
+
+
+def toggle_url(args: dict[str, list[str]], key: str, value: str) -> str:
+    """Add ``value`` to filter ``key``, or remove it when it is already chosen."""
+    values = list(args.get(key, []))
+    values = [v for v in values if v != value] if value in values else [*values, value]
+    return search_url(args, **{key: values or None})
+
+
+@bp.get("/sok")
+def search():
+    args = request.args.to_dict(flat=False)
+    error: SearchParamError | None = None
+    try:
+        params = parse_params(request.args, current_app.config["PER_PAGE"], clamp_page=True)
+    except SearchParamError as exc:
+        error, params = exc, SearchParams()
+    result: SearchResult | None = None if error else search_service.search(params)
+    articles = {str(a.number): a for a in db.session.scalars(db.select(Article))}
+    pages = ResultPages(params.page, params.per_page, result.total) if result else None
+    chosen = {key: args.get(key, []) for key in FILTER_KEYS}
+    return render_template(
+        "public/search.html", result=result, params=params, error=error, pages=pages,
+        query=request.args.get("q", ""), args=args, chosen=chosen, articles=articles,
+        search_url=lambda **c: search_url(args, **c),
+        toggle_url=lambda k, v: toggle_url(args, k, v),
+        has_filters=any(chosen.values()),
+    ), (400 if error else 200)

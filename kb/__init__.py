@@ -24,21 +24,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     logging_setup.init_app(app)
 
-    from kb import auth, search
-    from kb.extensions import csrf, db, migrate
+    from kb import auth, search, security
+    from kb.extensions import csrf, db, limiter, migrate
 
+    security.init_app(app)  # first: its after_request hook then runs after the others'
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     auth.init_app(app)
     search.init_app(app)
 
     from kb.api import bp as api_bp
+    from kb.editor import auth_bp
     from kb.editor import bp as editor_bp
     from kb.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
     from kb import caching, sharing
 

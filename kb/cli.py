@@ -100,6 +100,9 @@ def init_app(app: Flask) -> None:
     for command in (import_command, export_command, reindex_command, index_group,
                     load_reference_command):
         app.cli.add_command(command)
+    from kb.editor.cli import user_group
+
+    app.cli.add_command(user_group)
     from kb import backup
     from kb.serving import serve_command
 

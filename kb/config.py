@@ -31,7 +31,24 @@ class Config:
     INDEX_LOCK_TIMEOUT = 5.0
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    # Failed logins allowed per account and per address before 429 (Flask-Limiter syntax).
+    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_ADDRESS = "20 per 15 minutes"
+    PASSWORD_RESET_LIMIT = "5 per hour"
+    SUGGEST_LIMIT = "5 per hour"
+    PASSWORD_HASH_METHOD = "scrypt"
+    INVITE_TOKEN_HOURS = 7 * 24
+    RESET_TOKEN_HOURS = 2
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+    PROXY_COUNT = 0
     MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "Kunskapsbanken <noreply@localhost>"
 
 
 class TestingConfig(Config):
@@ -41,6 +58,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

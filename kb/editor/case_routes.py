@@ -1,0 +1,230 @@
+"""Writing cases: list, create, edit (with optimistic locking), workflow steps, delete, preview."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from kb.auth import role_required
+from kb.editor import bp
+from kb.editor.case_form import form_to_raw, form_values, reference_choices, sorted_errors
+from kb.editor.commit import commit_and_index
+from kb.editor.diff import diff_data
+from kb.editor.queries import all_cases, revision, revisions_of, tag_suggestions
+from kb.errors import abort_with
+from kb.extensions import db
+from kb.markup import render_markdown
+from kb.models import Case, Role, Status
+from kb.services.cases import CaseValidationError, VersionConflict, case_to_data, save_case
+from kb.services.workflow import (
+    WorkflowError,
+    allowed_transitions,
+    can_delete,
+    can_edit,
+    can_mark_reviewed,
+    mark_reviewed,
+    transition,
+)
+from kb.services.workflow import delete as delete_case
+
+PREVIEW_MAX_CHARS = 100_000
+
+
+def case_or_404(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort_with(404, "Exemplet finns inte. Det kan ha tagits bort.")
+    return case
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.get("/exempel")
+@role_required(Role.EDITOR)
+def cases():
+    status = request.args.get("status") or None
+    text = (request.args.get("q") or "").strip()[:200]
+    page = db.paginate(all_cases(status, text), page=max(1, request.args.get("page", 1, type=int)),
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("editor/cases.html", page=page, status=status, q=text,
+                           statuses=list(Status))
+
+
+def _render_form(case: Case | None, values: dict, errors: dict | None = None, status: int = 200,
+                 conflict: dict | None = None, version: int | None = None, message: str = ""):
+    return render_template(
+        "editor/case_form.html", case=case, values=values, errors=errors or {},
+        error_list=sorted_errors(errors or {}), conflict=conflict,
+        version=version if version is not None else (case.version if case else None),
+        message=message, can_set_reviewed=_user().has_role(Role.REVIEWER),
+        **reference_choices(),
+    ), status
+
+
+@bp.route("/exempel/nytt", methods=["GET", "POST"])
+@role_required(Role.EDITOR)
+def new_case():
+    if request.method == "GET":
+        return _render_form(None, form_values({"status": Status.DRAFT.value}))
+    raw = form_to_raw(request.form, None, _user())
+    message = request.form.get("message", "").strip()
+    try:
+        case = save_case(raw, user=_user(), message=message or "Skapade exemplet")
+    except CaseValidationError as exc:
+        db.session.rollback()
+        return _render_form(None, form_values(raw), exc.errors, 422, message=message)
+    commit_and_index()
+    flash("Exemplet är sparat som utkast.", "success")
+    return redirect(url_for("editor.case", case_id=case.id))
+
+
+@bp.get("/exempel/<int:case_id>")
+@role_required(Role.EDITOR)
+def case(case_id: int):
+    return _render_case(case_or_404(case_id))
+
+
+def _render_case(found: Case, action_error: str | None = None, comment: str = "",
+                 status: int = 200):
+    user = _user()
+    revisions = revisions_of(found)[:5]
+    return render_template(
+        "editor/case.html", case=found, revisions=revisions,
+        transitions=allowed_transitions(user, found), can_edit=can_edit(user, found),
+        can_mark_reviewed=can_mark_reviewed(user, found), can_delete=can_delete(user),
+        action_error=action_error, comment=comment,
+        stale=found.review_is_stale(dt.date.today(), current_app.config["REVIEW_MAX_AGE_DAYS"]),
+    ), status
+
+
+@bp.route("/exempel/<int:case_id>/redigera", methods=["GET", "POST"])
+@role_required(Role.EDITOR)
+def edit_case(case_id: int):
+    found = case_or_404(case_id)
+    user = _user()
+    if not can_edit(user, found):
+        abort_with(403, "Du kan bara redigera dina egna utkast. Granskare och administratörer "
+                        "kan redigera alla exempel.")
+    if request.method == "GET":
+        return _render_form(found, form_values(case_to_data(found)))
+    raw = form_to_raw(request.form, found, user)
+    message = request.form.get("message", "").strip()
+    expected = request.form.get("version", type=int)
+    if expected is None:
+        return _render_form(found, form_values(raw), {"_unknown": (
+            "Formuläret saknar versionsnummer. Ladda om sidan och gör om ändringen.")}, 400,
+            message=message)
+    try:
+        before = found.version
+        save_case(raw, case=found, user=user, message=message, expected_version=expected)
+    except CaseValidationError as exc:
+        db.session.rollback()
+        return _render_form(found, form_values(raw), exc.errors, 422, version=expected,
+                            message=message)
+    except VersionConflict:
+        db.session.rollback()
+        return _render_conflict(found, raw, expected, message)
+    if found.version == before:
+        flash("Inga ändringar att spara.", "info")
+        return redirect(url_for("editor.case", case_id=found.id))
+    commit_and_index()
+    flash(f"Ändringarna är sparade (version {found.version}).", "success")
+    return redirect(url_for("editor.case", case_id=found.id))
+
+
+def _render_conflict(found: Case, raw: dict, expected: int, message: str):
+    """409: someone saved in between. Keep the user's text; show both sides' changes."""
+    saved = case_to_data(found)
+    started = revision(found, expected)
+    theirs = diff_data(started.data, saved) if started is not None else []
+    editors = sorted({r.user.name or r.user.email for r in revisions_of(found)
+                      if r.number > expected and r.user is not None})
+    conflict = {"theirs": theirs, "yours": diff_data(saved, raw), "expected": expected,
+                "current": found.version, "editors": editors}
+    # The form now names the current version: saving again is a deliberate overwrite.
+    return _render_form(found, form_values(raw), {}, 409, conflict=conflict,
+                        version=found.version, message=message)
+
+
+@bp.post("/exempel/<int:case_id>/status")
+@role_required(Role.EDITOR)
+def change_status(case_id: int):
+    found = case_or_404(case_id)
+    comment = request.form.get("comment", "")[:1000]
+    try:
+        step = transition(found, request.form.get("action", ""), _user(), comment)
+    except (WorkflowError, CaseValidationError) as exc:
+        db.session.rollback()
+        if isinstance(exc, CaseValidationError):
+            message = "Exemplet har fel som måste rättas först: " + "; ".join(exc.errors.values())
+            code = 422
+        else:
+            message, code = exc.message, exc.status
+        if code == 403:
+            abort_with(403, message)
+        return _render_case(found, action_error=message, comment=comment, status=code)
+    commit_and_index()
+    flash(step.done, "success")
+    return redirect(url_for("editor.case", case_id=found.id))
+
+
+@bp.post("/exempel/<int:case_id>/granskad")
+@role_required(Role.REVIEWER)
+def mark_case_reviewed(case_id: int):
+    found = case_or_404(case_id)
+    try:
+        changed = mark_reviewed(found, _user())
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _render_case(found, action_error=exc.message, status=exc.status)
+    if changed:
+        commit_and_index()
+        flash("Exemplet är markerat som granskat i dag.", "success")
+    else:
+        flash("Exemplet var redan markerat som granskat i dag.", "info")
+    if request.form.get("back") == "dashboard":
+        return redirect(url_for("editor.dashboard"))
+    return redirect(url_for("editor.case", case_id=found.id))
+
+
+@bp.route("/exempel/<int:case_id>/ta-bort", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def delete(case_id: int):
+    found = case_or_404(case_id)
+    if request.method == "GET":
+        return render_template("editor/delete.html", case=found)
+    title = found.title
+    delete_case(found, _user())
+    commit_and_index()
+    flash(f"Exemplet ”{title}” är borttaget.", "success")
+    return redirect(url_for("editor.cases"))
+
+
+@bp.post("/forhandsvisning")
+@role_required(Role.EDITOR)
+def preview():
+    """The body rendered by the same renderer as the saved case (preview = published)."""
+    body = request.form.get("body", "")
+    if len(body) > PREVIEW_MAX_CHARS:
+        return jsonify({"error": f"Texten är för lång för förhandsvisning (högst {PREVIEW_MAX_CHARS} "
+                                 "tecken)."}), 413
+    return jsonify({"html": render_markdown(body)})
+
+
+@bp.get("/taggar")
+@role_required(Role.EDITOR)
+def tags():
+    prefix = (request.args.get("q") or "")[:80]
+    return jsonify({"tags": tag_suggestions(prefix)})
+

@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb.extensions import db
@@ -45,17 +45,50 @@ def check_database(head: str | None) -> tuple[dict[str, Any], str | None]:
     return {"ok": True, "revision": revision}, None
 
 
+def _index_summary() -> dict[str, Any]:
+    """Cheap enough to poll every few seconds: open the index, count what is pending.
+
+    (``search.index_status()`` compares every document with the database: right for
+    ``kb index status``, too slow for a load balancer's probe on a large index.) A fresh
+    searcher, not the shared one, so the probe sees the index as it is on disk.
+    """
+    from kb import search
+    from kb.models import IndexChange
+    from kb.search.schema import META_ID
+    from kb.search.store import Meta
+
+    store = current_app.extensions[search.EXTENSION]
+    with store.index().searcher() as searcher:  # IndexMissing when missing or damaged
+        stored = searcher.document(id=META_ID)
+        meta = Meta.from_json(stored.get("meta") if stored else None)
+        documents = searcher.doc_count() - (1 if stored else 0)
+    pending = db.session.execute(
+        select(func.count()).where(IndexChange.id > meta.last)).scalar_one()
+    return {"documents": documents, "last_applied_change": meta.last, "pending_changes": pending}
+
+
 def check_index() -> tuple[dict[str, Any], str | None]:
-    """The index's state (lagging behind is normal under load, not a failure)."""
+    """The index's state; lagging behind is normal under load, unreadable is not.
+
+    A missing or damaged index is rebuilt from the database right here: a node taken out
+    of rotation gets no searches, so nothing else would repair it.
+    """
     from kb import search
 
     try:
-        status = dict(search.index_status())
-    except Exception as exc:  # any failure to read the index takes the node out
-        log.warning("health check: index unreadable: %r", exc)
-        db.session.rollback()
+        return {"ok": True, **_index_summary()}, None
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # any failure to read the index
+        log.warning("health check: index unreadable (%r); rebuilding", exc)
+    try:
+        search.sync_index()
+        return {"ok": True, "repaired": True, **_index_summary()}, None
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # the rebuild failed too: take the node out
+        log.error("health check: index cannot be rebuilt: %r", exc)
         return {"ok": False}, INDEX_BROKEN
-    return {"ok": True, **status}, None
 
 
 @bp.get("/healthz")
@@ -65,8 +98,12 @@ def healthz():
     checks["database"], problem = check_database(current_app.extensions["kb_migrations_head"])
     if problem:
         problems.append(problem)
-    else:  # the index status reads the change log, so only ask with a database
-        checks["index"], problem = check_index()
+    else:  # the index check reads the change log, so only ask with a database
+        try:
+            checks["index"], problem = check_index()
+        except SQLAlchemyError:
+            db.session.rollback()
+            checks["index"], problem = {"ok": False}, DB_DOWN
         if problem:
             problems.append(problem)
     if problems:

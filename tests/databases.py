@@ -116,7 +116,7 @@ class PostgresTestDatabase:
         migrate(self.url)
         conn = schemas.conn
         tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'",
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s",
             (self.schema,),
         )]
         self.seeded = [t for t in tables if conn.execute(

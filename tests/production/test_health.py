@@ -1,0 +1,71 @@
+"""/healthz: 200 when the database and the index are usable, 503 in Swedish otherwise."""
+from __future__ import annotations
+
+import shutil
+
+from flask_migrate import upgrade
+
+from kb import create_app, search
+from kb.extensions import db
+
+
+def test_healthy_node_reports_ok_with_database_and_index_details(client, make_case):
+    make_case()
+    search.sync_index()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["index"]["documents"] == 1
+    assert body["checks"]["index"]["pending_changes"] == 0
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pending_index_changes_are_reported_but_do_not_fail_the_check(client, make_case):
+    make_case()  # committed, not yet applied to the index
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["checks"]["index"]["pending_changes"] == 1
+
+
+def test_database_away_is_503_in_swedish(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'saknas' / 'kb.sqlite3'}",
+                      "INDEX_DIR": str(tmp_path / "index")})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["message"] == "Databasen svarar inte."
+    assert response.headers["Retry-After"]
+
+
+def test_database_not_migrated_to_this_version_is_503(empty_database_url, tmp_path):
+    app = create_app({"DATABASE_URL": empty_database_url, "INDEX_DIR": str(tmp_path / "index")})
+    with app.app_context():
+        upgrade(revision="0001")
+        db.session.remove()
+        response = app.test_client().get("/healthz")
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert "kör kb db upgrade" in response.get_json()["message"]
+    assert response.get_json()["checks"]["database"]["revision"] == "0001"
+
+
+def test_a_destroyed_index_is_rebuilt_by_the_check(app, client, make_case):
+    make_case()
+    search.sync_index()
+    shutil.rmtree(app.config["INDEX_DIR"])
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["checks"]["index"]["repaired"] is True
+    assert body["checks"]["index"]["documents"] == 1
+
+
+def test_an_index_that_cannot_be_rebuilt_is_503(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("kb.health._index_summary", broken)
+    monkeypatch.setattr(search, "sync_index", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["message"] == "Sökindexet går inte att läsa."

@@ -72,10 +72,11 @@ def stem(word: str) -> str:
         return word
     result = _SNOWBALL.stem(word)
     r1 = _r1(word)
-    if result != word and result[-1:] == "s" and result[-2:-1] in _S_ENDING and len(result) - 1 >= r1:
-        result = result[:-1]  # "analyser" → analys → analy, like "analys"
     if result.endswith("an") and len(result) - 2 >= r1:
         return result[:-2]
+    removed = word[len(result):]
+    if removed[:1] == "e" and result[-1:] == "s" and result[-2:-1] in _S_ENDING and len(result) - 1 >= r1:
+        result = result[:-1]  # "analyser" → analys → analy, like "analys"
     for _ in range(2):  # "paketet" → "paket" → "pak", like "paket" and "paketen"
         if result.endswith("et") and len(result) - 2 >= r1:
             result = result[:-2]
@@ -188,11 +189,16 @@ class WordTerms:
     stem: str
     parts: tuple[str, ...] = ()  # stems of the compound's parts
     runs: tuple[str, ...] = ()  # stems of contiguous runs of 2+ parts (not the whole)
+    folded: tuple[str, ...] = ()  # stems of the above written without diacritics, if different
 
     def index_terms(self) -> list[str]:
         terms = list(dict.fromkeys((self.stem, *self.parts, *self.runs)))
-        terms.extend(FOLD_MARK + f for f in dict.fromkeys(fold(t) for t in terms) if f not in terms)
-        return terms
+        return terms + [FOLD_MARK + f for f in self.folded]
+
+
+def folded_stem(word: str) -> str:
+    """The stem of ``word`` written without diacritics ("västerås" → vasteras → vaster)."""
+    return stem(fold(word))
 
 
 def _runs(parts: tuple[Part, ...]) -> list[str]:
@@ -208,13 +214,15 @@ def _runs(parts: tuple[Part, ...]) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def word_terms(word: str, folded: bool = False) -> WordTerms:
-    """Stem, part stems and run stems of a lower-cased word."""
+    """Stem, part stems, run stems and their diacritic-free twins of a lower-cased word."""
     splits = split_compound(word, folded)
+    lemmas = [p.lemma for parts in splits for p in parts]
+    runs = [r for parts in splits for r in _runs(parts)]
+    twins = tuple(dict.fromkeys(folded_stem(w) for w in (word, *lemmas, *runs) if fold(w) != w))
     if not splits:
-        return WordTerms(stem(word))
-    part_stems = tuple(dict.fromkeys(stem(p.lemma) for parts in splits for p in parts))
-    run_stems = tuple(dict.fromkeys(stem(r) for parts in splits for r in _runs(parts)))
-    return WordTerms(stem(word), part_stems, run_stems)
+        return WordTerms(stem(word), folded=twins)
+    return WordTerms(stem(word), tuple(dict.fromkeys(stem(w) for w in lemmas)),
+                     tuple(dict.fromkeys(stem(r) for r in runs)), twins)
 
 
 def query_word_terms(word: str) -> WordTerms:

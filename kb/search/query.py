@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from kb.search.analysis import FOLD_MARK, fold, query_word_terms, stem, tokenize
+from kb.search.analysis import FOLD_MARK, folded_stem, query_word_terms, stem, tokenize
 from kb.search.schema import TEXT_FIELDS
 from kb.search.synonyms import MAX_WORDS, Phrase, load_synonyms
 
@@ -108,9 +108,10 @@ def word_query(word: str) -> wq.Query:
     """A word: its stem, else its folded stem, else all its compound parts."""
     terms = query_word_terms(word)
     # "°amal" matches "Åmål"; a word typed with diacritics never matches one without.
-    alternatives = [fields_query(terms.stem), fields_query(FOLD_MARK + fold(terms.stem), FOLD_BOOST)]
+    alternatives = [fields_query(terms.stem), fields_query(FOLD_MARK + folded_stem(word), FOLD_BOOST)]
     if terms.parts:
-        alternatives.append(wq.And([fields_query(p) for p in terms.parts], boost=PART_BOOST))
+        parts = [wq.Or([fields_query(p), fields_query(FOLD_MARK + p, FOLD_BOOST)]) for p in terms.parts]
+        alternatives.append(wq.And(parts, boost=PART_BOOST))
     return wq.Or(alternatives)
 
 
@@ -134,8 +135,7 @@ def highlight_terms(parsed: ParsedQuery) -> frozenset[str]:
     terms: set[str] = set()
     for unit in parsed.units:
         for word in unit.words:
-            word_stem = query_word_terms(word).stem
-            terms.update((word_stem, FOLD_MARK + fold(word_stem)))
+            terms.update((query_word_terms(word).stem, FOLD_MARK + folded_stem(word)))
         for synonym in unit.synonyms:
             terms.update(synonym)
     return frozenset(terms)

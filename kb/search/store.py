@@ -97,10 +97,10 @@ class IndexStore:
         ix = self.index()
         with self._lock:
             try:
-                if self._searcher is None:
+                # Not Searcher.refresh(): whoosh-reloaded 2.7.5 then keeps the old segments
+                # beside the new ones (reading.py _reader(reuse=…)), duplicating documents.
+                if self._searcher is None or not self._searcher.up_to_date():
                     self._searcher = ix.searcher()
-                elif not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
             except DAMAGE as exc:
                 self._searcher = None
                 raise IndexMissing(f"index {self._generation} cannot be read: {exc}") from exc

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -42,10 +42,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_db_down(exc: OperationalError):
-        log.error("database unavailable: %s", exc)
-        from kb.extensions import db
+        # One line per request: an outage under load must not flood the log with SQL.
+        first_line = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+        log.error("database unavailable on %s: %s", request.path, first_line)
+        from kb.extensions import db, login_manager
 
         db.session.rollback()
+        # The page must not need the database: show it as to a visitor (no user lookup).
+        g._login_user = login_manager.anonymous_user()
         body, code = error_response(ServiceUnavailable.code)
         return body, code, {"Retry-After": "10"}
 

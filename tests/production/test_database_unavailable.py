@@ -24,11 +24,10 @@ def unreachable_url(backend: str, tmp_path) -> str:
 
 @pytest.fixture
 def down_app(db_backend, tmp_path):
-    app = create_app({"DATABASE_URL": unreachable_url(db_backend, tmp_path),
-                      "INDEX_DIR": str(tmp_path / "index"), "SERVER_NAME": "kb.test"})
-    with app.app_context():
-        yield app
-        db.session.remove()
+    """An app whose database is unreachable (no app context pushed: each request gets its
+    own, as in production, so nothing one request loaded leaks into the next)."""
+    return create_app({"DATABASE_URL": unreachable_url(db_backend, tmp_path),
+                       "INDEX_DIR": str(tmp_path / "index"), "SERVER_NAME": "kb.test"})
 
 
 def every_url(app: Flask) -> list[tuple[str, str, str]]:

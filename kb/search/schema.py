@@ -41,9 +41,12 @@ def build_schema() -> fields.Schema:
     )
 
 
-def plain_text(markdown: str) -> str:
-    """The Markdown body without its markup characters (for indexing and snippets)."""
-    return _MARKUP.sub(" ", markdown or "")
+def plain_text(markdown: str, headings: bool = True) -> str:
+    """The Markdown body without its markup characters; without headings for snippets."""
+    lines = (markdown or "").splitlines()
+    if not headings:
+        lines = [line for line in lines if not line.lstrip().startswith("#")]
+    return _MARKUP.sub(" ", "\n".join(lines))
 
 
 def case_document(case: Any) -> dict[str, Any]:

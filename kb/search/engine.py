@@ -138,8 +138,8 @@ def snippet(text: str, terms: frozenset[str], width: int = SNIPPET_CHARS) -> Mar
 
 
 def _case_snippet(case: Case, terms: frozenset[str]) -> Markup:
-    return (snippet(case.summary, terms) or snippet(" ".join(plain_text(case.body, headings=False).split()), terms)
-            or escape(case.summary[:SNIPPET_CHARS]))
+    body = " ".join(plain_text(case.body, headings=False).split())
+    return snippet(case.summary, terms) or snippet(body, terms) or escape(case.summary[:SNIPPET_CHARS])
 
 
 def load_published(ids: list[int]) -> dict[int, Case]:

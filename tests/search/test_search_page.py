@@ -27,7 +27,8 @@ def test_results_with_marked_snippets_and_filters(corpus_client):
 
 def test_filters_live_in_the_query_string(corpus_client):
     code, text = page(corpus_client, q="delaktighet", county="Stockholms län")
-    assert set(hit_links(text)) == {"nacka-barnbudget-medborgardialog", "sollentuna-barns-rost-stadsplanering"}
+    assert set(hit_links(text)) == {"nacka-barnbudget-medborgardialog",
+                                    "sollentuna-barns-rost-stadsplanering"}
     assert 'value="Stockholms län" checked' in text
     # the chosen filter can be removed with one link that keeps the query
     assert html.escape("/sok?q=delaktighet") in text

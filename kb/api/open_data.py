@@ -11,6 +11,8 @@ import datetime as dt
 import io
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,15 +77,42 @@ def _int(args: MultiDict, name: str, low: int, high: int, default: int | None = 
     return value
 
 
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?"
+    r"([Zz]|[+-]\d{2}:?\d{2})?)?"
+)
+
+
 def parse_updated_since(raw: str) -> dt.datetime:
-    """``2024-05-01`` or an ISO 8601 date-time; a time without zone is taken as UTC."""
+    """``2024-05-01`` or an RFC 3339 / ISO 8601 time; a time without zone is taken as UTC.
+    A leap second counts as the second before it."""
+    match = _RFC3339.fullmatch(raw.strip())
     try:
-        value = (dt.datetime.fromisoformat(raw) if "T" in raw or " " in raw
-                 else dt.datetime.combine(dt.date.fromisoformat(raw), dt.time()))
+        if match is None:
+            raise ValueError(raw)
+        year, month, day, hour, minute, second, fraction, zone = match.groups()
+        value = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                            min(int(second or 0), 59), int((fraction or "0").ljust(6, "0")))
+        if zone and zone not in "Zz":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            value = value.replace(tzinfo=dt.timezone(sign * offset))
     except ValueError:
         abort_with(400, "Parametern updated_since ska vara ett datum (ÅÅÅÅ-MM-DD) eller en "
                         "tidpunkt enligt ISO 8601, t.ex. 2024-05-01T12:00:00Z.")
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # year 1 with a positive offset: before anything we hold
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _text_values(args: MultiDict, name: str) -> list[str]:
+    """Non-empty values of ``name`` without control characters (no tag or county has any)."""
+    values = ("".join(ch for ch in v if unicodedata.category(ch) != "Cc").strip() for v in args.getlist(name))
+    return [v for v in values if v]
 
 
 def parse_filters(args: MultiDict) -> CaseFilters:
@@ -102,8 +131,8 @@ def parse_filters(args: MultiDict) -> CaseFilters:
         abort_with(400, f"Parametern sort ska vara en av: {', '.join(SORTS)}.")
     since = args.get("updated_since", "").strip()
     return CaseFilters(
-        tags=[v.strip() for v in args.getlist("tag") if v.strip()],
-        counties=[v.strip() for v in args.getlist("county") if v.strip()],
+        tags=_text_values(args, "tag"),
+        counties=_text_values(args, "county"),
         organisation_types=kinds,
         articles=articles,
         year_from=_int(args, "year_from", 1900, 2100),
@@ -124,7 +153,8 @@ def filtered_cases(filters: CaseFilters) -> Select:
     if filters.counties:
         stmt = stmt.where(Case.county.has(County.name.in_(filters.counties)))
     if filters.organisation_types:
-        stmt = stmt.where(Case.organisation.has(Organisation.organisation_type.in_(filters.organisation_types)))
+        kinds = Organisation.organisation_type.in_(filters.organisation_types)
+        stmt = stmt.where(Case.organisation.has(kinds))
     if filters.year_from is not None:
         stmt = stmt.where(Case.year >= filters.year_from)
     if filters.year_to is not None:

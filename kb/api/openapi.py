@@ -66,7 +66,8 @@ def _schemas() -> dict[str, Any]:
     return {
         "Error": _object({"error": _object({
             "status": {"type": "integer"}, "title": {"type": "string"}, "message": {"type": "string"},
-        })}),
+            "parameter": {"type": "string", "description": "Den parameter som var fel (sökningen)."},
+        }, required=["status", "title", "message"])}),
         "ArticleRef": _object({"number": {"type": "integer", "minimum": 1, "maximum": 54},
                                "title": {"type": "string"}}),
         "Contact": _object({
@@ -90,18 +91,30 @@ def _schemas() -> dict[str, Any]:
             "tags": _array({"type": "string"}), "county": NULLABLE_STRING,
             "organisation": {"type": "string"},
             "organisation_type": {"type": "string", "enum": list(ORGANISATION_TYPES)},
-            "year": {"type": ["integer", "null"]}, "score": {"type": ["number", "null"]},
-        }, required=["slug", "title", "url", "summary", "snippet", "tags", "county", "organisation",
-                     "organisation_type", "year", "score"], closed=False),
+            "year": {"type": ["integer", "null"]},
+            "published": {"type": ["string", "null"], "format": "date"},
+            "score": {"type": ["number", "null"], "description": "Relevans; null utan sökord."},
+        }),
         "SearchResponse": _object({
             "query": {"type": "string"}, "total": count,
             "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "sort": {"type": "string", "enum": ["relevance", "date"]},
+            "match": {"type": "string", "enum": ["all", "any", "none", "filters"],
+                      "description": "all: alla ord; any: inget hade alla, så något av dem (markeras "
+                                     "för läsaren); none: inga sökbara ord; filters: bara filter."},
             "results": _array(_ref("SearchResult")),
             "facets": _object({name: facet for name in
-                               ("tag", "county", "organisation_type", "article", "year")}, closed=False),
+                               ("tag", "county", "organisation_type", "article", "year")}),
             "suggestion": NULLABLE_STRING,
-        }, required=["query", "total", "page", "per_page", "results", "facets", "suggestion"],
-            closed=False),
+        }),
+        "Typeahead": _object({
+            "query": {"type": "string"},
+            "suggestions": _array(_object({
+                "type": {"type": "string", "enum": ["case", "tag"]}, "label": {"type": "string"},
+                "url": {"type": "string", "format": "uri-reference"},
+            })),
+        }),
         "Tag": _object({"name": {"type": "string"}, "slug": {"type": "string"}, "count": count,
                         "url": {"type": "string", "format": "uri"},
                         "feed": {"type": "string", "format": "uri"}}),
@@ -151,7 +164,8 @@ CACHE_HEADERS = {
 
 
 def _json(schema: dict[str, Any], description: str, headers: bool = True) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    response: dict[str, Any] = {"description": description,
+                                "content": {"application/json": {"schema": schema}}}
     if headers:
         response["headers"] = CACHE_HEADERS
     return response
@@ -181,7 +195,8 @@ def _paths() -> dict[str, Any]:
             "Publicerade exempel sida för sida, med samma filter som sökningen. För skördning: "
             "`updated_since` och `sort=updated_asc`.",
             [*FILTERS,
-             _query("updated_since", {"type": "string"},
+             _query("updated_since",
+                    {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]},
                     "Bara exempel ändrade från och med detta datum (ÅÅÅÅ-MM-DD) eller denna tidpunkt "
                     "(ISO 8601; utan tidszon räknas UTC)."),
              _query("sort", {"type": "string", "enum": ["published", "updated", "updated_asc"],
@@ -201,12 +216,19 @@ def _paths() -> dict[str, Any]:
             "search",
             "Sök bland publicerade exempel (svensk analys, facetter, stavningsförslag). Tom `q` listar "
             "efter filter, nyast först.",
-            [_query("q", {"type": "string"}, "Sökfrågan; ”citattecken” för fras."), *FILTERS,
+            [_query("q", {"type": "string"}, "Sökfrågan (högst 1 000 tecken); ”citattecken” för fras."),
+             *FILTERS,
              _query("sort", {"type": "string", "enum": ["relevance", "date"]},
-                    "relevance (standard) eller date."),
-             *PAGING],
+                    "relevance (standard med sökord) eller date (standard utan)."),
+             _query("page", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1},
+                    "Sida, från 1."),
+             PAGING[1]],
             {ok: _json(_ref("SearchResponse"), "Träffar, facetter och ev. förslag.", headers=False),
              **_errors(400)}, "Sök"),
+        "/api/v1/search/typeahead": _get(
+            "typeahead", "Titlar och taggar som börjar med det som skrivits (sökrutans förslag).",
+            [_query("q", {"type": "string"}, "Det som skrivits hittills (de första 200 tecknen används).")],
+            {ok: _json(_ref("Typeahead"), "Förslagen.", headers=False)}, "Sök"),
         "/api/v1/tags": _get(
             "listTags", "Taggar som används av publicerade exempel, med antal.", [],
             {ok: _json(_object({"tags": _array(_ref("Tag"))}), "Taggarna."), **NOT_MODIFIED}, "Öppna data"),

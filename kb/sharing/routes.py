@@ -6,6 +6,7 @@ Thin: the work is in the sibling modules; every public GET here is validated and
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from flask import (
     Response,
@@ -19,20 +20,22 @@ from flask import (
 )
 from sqlalchemy import Select
 
+from kb import search
 from kb.caching import cached_view, data_stamp, is_editor
 from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
 from kb.queries import published_cases, tag_counts, visible_case
-from kb.sharing import bp
+from kb.sharing import bp, feeds, preview_image, seo
 from kb.sharing import dcat as dcat_doc
-from kb.sharing import feeds, preview_image, seo
 from kb.sharing.citation import Citation, citation_year
 from kb.sharing.revisions import published_revisions, published_version
 from kb.slugs import slugify
 
 ATOM = "application/atom+xml; charset=utf-8"
 ORGANISATION_TYPE_BY_SLUG = {slugify(t): t for t in ORGANISATION_TYPES}
+# A search feed takes this many newest matches (by publication) and orders them by last change.
+SEARCH_FEED_POOL = 100
 
 
 # Feeds ---------------------------------------------------------------------------------
@@ -90,6 +93,32 @@ def organisation_type_feed(slug: str):
     return _feed(stmt, f"Organisationstyp: {name}",
                  f"Nya och uppdaterade exempel från organisationstypen {name}.",
                  url_for("public.organisation_type", slug=slug, _external=True))
+
+
+@bp.get("/sok/flode.atom")
+@cached_view()
+def search_feed():
+    """Any search as a feed: the newest matches (by publication) ordered by last change."""
+    try:
+        params = search.parse_params(request.args)
+    except search.SearchParamError as exc:
+        abort_with(400, exc.message)
+    found = search.search(replace(params, sort="date", page=1, per_page=SEARCH_FEED_POOL))
+    size = int(current_app.config["FEED_SIZE"])
+    matches = sorted((hit.case for hit in found.hits), key=lambda c: (c.updated_at, c.id), reverse=True)
+    described = "; ".join([f"”{params.q}”"] * bool(params.q) + [
+        *params.tags, *params.counties, *params.organisation_types,
+        *(f"artikel {n}" for n in params.articles),
+        *([f"startår {params.year_from or ''}–{params.year_to or ''}"]
+          if params.year_from or params.year_to else []),
+    ]) or "alla exempel"
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "per_page")}
+    info = feeds.FeedInfo(
+        title=f"Sökning: {described} – {current_app.config['SITE_NAME']}",
+        subtitle=f"Nya och uppdaterade exempel som matchar {described}.",
+        self_url=request.url, html_url=url_for("public.search", _external=True, **args),
+    )
+    return Response(feeds.atom_feed(info, matches[:size]), content_type=ATOM)
 
 
 # Versions and citations --------------------------------------------------------------------

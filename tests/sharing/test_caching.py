@@ -1,0 +1,107 @@
+"""Fast shared links: validators, 304s, Cache-Control for readers and editors, page cache."""
+from __future__ import annotations
+
+import pytest
+
+from kb.extensions import db
+from kb.services.cases import case_to_data, save_case
+
+CACHED_PATHS = ("/exempel/bka-budget", "/flode.atom", "/tagg/styrning/flode.atom", "/api/v1/cases",
+                "/sitemap.xml", "/exempel/bka-budget/version/1")
+
+
+@pytest.mark.parametrize("path", CACHED_PATHS)
+def test_validators_and_304(client, cases, path):
+    first = client.get(path)
+    assert first.status_code == 200
+    etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert first.cache_control.public and first.cache_control.max_age == 60
+    assert "Cookie" in first.headers["Vary"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag and again.cache_control.public
+    since = client.get(path, headers={"If-Modified-Since": last_modified})
+    assert since.status_code == 304
+    other = client.get(path, headers={"If-None-Match": 'W/"something-else"'})
+    assert other.status_code == 200 and other.data == first.data
+
+
+def test_a_change_invalidates_the_validator_and_the_page(client, cases):
+    first = cases[0]
+    response = client.get("/exempel/bka-budget")
+    etag = response.headers["ETag"]
+    data = case_to_data(first)
+    data["summary"] = "En helt ny sammanfattning."
+    save_case(data, case=first)
+    db.session.commit()
+    after = client.get("/exempel/bka-budget", headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert "En helt ny sammanfattning." in after.get_data(as_text=True)
+    assert after.headers["ETag"] != etag
+
+
+def test_a_change_to_another_case_refreshes_lists_too(client, cases):
+    etag = client.get("/flode.atom").headers["ETag"]
+    from kb.services.cases import delete_case
+
+    delete_case(cases[1])
+    db.session.commit()
+    after = client.get("/flode.atom", headers={"If-None-Match": etag})
+    assert after.status_code == 200 and "Ungdomsdialog" not in after.get_data(as_text=True)
+
+
+def test_fresh_requests_are_served_from_the_page_cache(app, client, cases, monkeypatch):
+    first = client.get("/exempel/bka-budget")
+    import kb.public.routes as public_routes
+
+    monkeypatch.setattr(public_routes, "render_template", lambda *a, **k: pytest.fail("rendered again"))
+    second = client.get("/exempel/bka-budget")
+    assert second.status_code == 200 and second.data == first.data
+    assert second.headers["ETag"] == first.headers["ETag"]
+
+
+def test_editors_see_changes_at_once_and_nothing_is_stored(client, cases, login):
+    reader = client.get("/exempel/bka-budget")
+    login()
+    response = client.get("/exempel/bka-budget", headers={"If-None-Match": reader.headers["ETag"]})
+    assert response.status_code == 200  # never a 304 from a reader's validator
+    assert response.cache_control.no_store and response.cache_control.private
+    assert not response.cache_control.public
+    draft = client.get("/exempel/utkast-sommarlov")
+    assert draft.status_code == 200 and draft.cache_control.no_store
+    assert client.get("/flode.atom").cache_control.no_store
+    assert client.get("/api/v1/cases/utkast-sommarlov").cache_control.no_store
+
+
+def test_drafts_and_unknown_pages_are_not_marked_public(client, cases):
+    response = client.get("/exempel/utkast-sommarlov")
+    assert response.status_code == 404 and not response.cache_control.public
+
+
+def test_other_public_pages_get_a_body_etag(client, cases):
+    response = client.get("/exempel")
+    assert response.cache_control.public and response.headers.get("ETag")
+    assert client.get("/exempel", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_short_links_and_old_slugs_redirect_permanently(client, cases):
+    first = cases[0]
+    assert client.get(f"/exempel/{first.id}").location.endswith("/exempel/bka-budget")
+    assert client.get(f"/exempel/{first.id}").status_code == 301
+    data = case_to_data(first)
+    data["slug"] = "bka-i-budgeten"
+    save_case(data, case=first)
+    db.session.commit()
+    moved = client.get("/exempel/bka-budget")
+    assert moved.status_code == 301 and moved.location.endswith("/exempel/bka-i-budgeten")
+    assert client.get("/exempel/bka-budget/version/1").location.endswith("/exempel/bka-i-budgeten/version/1")
+
+
+def test_search_and_filtered_lists_are_shareable_urls(client, cases):
+    from kb import search
+
+    search.sync_index()
+    for path in ("/sok?q=ungdomsdialog&county=V%C3%A4stmanlands+l%C3%A4n", "/tagg/ungdomsdialog?page=1"):
+        first, second = client.get(path), client.get(path)
+        assert first.status_code == 200 and "Ungdomsdialog i Västerås" in first.get_data(as_text=True)
+        assert first.data == second.data

@@ -1,0 +1,73 @@
+"""Two app nodes on one PostgreSQL database, each with its own index folder.
+
+An editor works on node A; readers search on node B. B's index catches up from the
+database's change log (``index_changes``), so the edit is searchable there within seconds
+without anyone telling B.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+
+import pytest
+
+from tests.production.servers import Browser, Server, create_user, get
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+PASSWORD = "Noderna-delar-databas-2026"
+
+
+def search_slugs(server: Server, query: str) -> list[str]:
+    status, body = get(f"{server.url}/api/v1/search?{urllib.parse.urlencode({'q': query})}")
+    assert status == 200, body[:300]
+    return [hit["slug"] for hit in json.loads(body)["results"]]
+
+
+def wait_for(condition, seconds: float) -> float:
+    """Seconds until ``condition()`` held; fails after ``seconds``."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, f"not within {seconds} s"
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def nodes(database_url, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(database_url, tmp_path / "a" / "index", workers=2)
+    b = Server(database_url, tmp_path / "b" / "index", workers=2)
+    create_user(a.env, "nod@example.se", PASSWORD)
+    a.start()
+    b.start()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+def test_an_edit_on_one_node_is_searchable_on_the_other_within_seconds(nodes):
+    a, b = nodes
+    editor = Browser(a.url)
+    editor.login("nod@example.se", PASSWORD)
+    case_id = editor.create_case({
+        "title": "Flerspråkig läxhjälp i Tranemo", "summary": "Läxhjälp på fem språk.",
+        "organisation": "Tranemo kommun", "organisation_type": "kommun",
+        "body": "Biblioteket ordnar läxhjälp med tolkar.",
+    })
+    editor.publish(case_id)
+    waited = wait_for(lambda: "flersprakig-laxhjalp-i-tranemo" in search_slugs(b, "läxhjälp tolkar"), 5)
+    print(f"published on A, found on B after {waited:.2f} s")
+
+    status, _ = editor.edit_case(case_id, {"title": "Flerspråkig läxhjälp med tolkar i Tranemo",
+                                           "body": "Biblioteket ordnar läxhjälp med kulturtolkar."})
+    assert status == 200
+    wait_for(lambda: "flersprakig-laxhjalp-i-tranemo" in search_slugs(b, "kulturtolkar"), 5)
+
+    status, _, _ = editor.submit(f"/redaktion/exempel/{case_id}", where={"action": "archive"})
+    assert status == 200
+    wait_for(lambda: search_slugs(b, "kulturtolkar") == [], 5)
+
+    for node in (a, b):  # both indexes agree with the database
+        assert json.loads(get(node.url + "/healthz")[1])["checks"]["index"]["pending_changes"] == 0

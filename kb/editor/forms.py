@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from kb.models import Role
@@ -11,14 +12,14 @@ from kb.services.validation import EMAIL
 
 REQUIRED = "Fältet måste fyllas i."
 BAD_EMAIL = "Ange en giltig e-postadress, t.ex. namn@kommun.se."
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class ChoiceField(SelectField):
     """A select whose refusal of an unknown value is in Swedish."""
 
     def pre_validate(self, form: FlaskForm) -> None:
-        if self.data not in {value for value, _ in self.choices}:
+        if self.data not in {choice.value for choice in self.choices}:
             raise ValidationError("Välj ett av alternativen i listan.")
 
 

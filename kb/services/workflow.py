@@ -126,8 +126,10 @@ def transition(case: Case, name: str, user: User, comment: str = "") -> Transiti
 
 def mark_reviewed(case: Case, user: User, today: dt.date | None = None) -> bool:
     """Record that a reviewer checked the case today; False when it already was."""
-    if not can_mark_reviewed(user, case):
-        raise WorkflowError("Bara publicerade exempel kan markeras som granskade, av en granskare.", 403)
+    if not is_reviewer(user):
+        raise WorkflowError("Bara granskare och administratörer kan markera exempel som granskade.", 403)
+    if case.status != Status.PUBLISHED:
+        raise WorkflowError("Bara publicerade exempel kan markeras som granskade.", 409)
     data = case_to_data(case)
     data["reviewed"] = (today or dt.date.today()).isoformat()
     before = case.version

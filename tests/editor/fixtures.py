@@ -15,14 +15,15 @@ ROLES = {"editor": "editor", "other_editor": "editor", "reviewer": "reviewer", "
 
 @pytest.fixture
 def fresh_login_state(app):
-    """Requests reuse the fixture's app context, where Flask-Login caches the user in ``g``.
+    """Give every test request an empty ``g``, as in production.
 
-    In production every request has its own ``g``; forget the cached user so each test
-    request loads it from its own session, as a real one would.
+    Test requests reuse the fixture's app context, so ``g`` would carry Flask-Login's cached
+    user and Flask-WTF's CSRF token from one request (and one client) to the next.
     """
-    @app.before_request
-    def _forget_cached_user() -> None:
-        g.pop("_login_user", None)
+    def _empty_g() -> None:
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _empty_g)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import importlib.util
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +27,19 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "screenshots"
 
-EDITOR = {"email": "redaktor@example.se", "password": "Redaktor-losen-2026", "name": "Rut Redaktör"}
-REVIEWER = {"email": "granskare@example.se", "password": "Granskare-losen-2026", "name": "Gösta Granskare"}
+# Each account logs in once per session at most where it matters: a login ends the
+# account's other sessions, so page audits and the end-to-end flows use separate accounts.
+ACCOUNTS = {
+    "editor": {"email": "redaktor@example.se", "password": "Redaktor-losen-2026",
+               "name": "Rut Redaktör", "role": "editor"},
+    "reviewer": {"email": "granskare@example.se", "password": "Granskare-losen-2026",
+                 "name": "Gösta Granskare", "role": "reviewer"},
+    # Accounts for the page audits, which see the pages as each role does.
+    "auditor": {"email": "admin@example.se", "password": "Admin-losen-2026",
+                "name": "Ada Administratör", "role": "admin"},
+    "author": {"email": "skribent@example.se", "password": "Skribent-losen-2026",
+               "name": "Sam Skribent", "role": "editor"},
+}
 
 
 def _missing() -> list[str]:
@@ -92,36 +103,32 @@ class LiveServer:
         return self.url + path
 
 
-def _sample_data() -> dict:
-    """Slugs and numbers of real published data, so page URLs never go stale."""
+def _prepare_data() -> dict:
+    """Users, a case with two revisions (for history and diff), and facts about the data
+    so that page URLs never go stale."""
     from kb.models import Case, Status
+    from kb.services.cases import case_to_data, save_case
+    from kb.services.users import create_user
 
-    case = db.session.execute(
-        db.select(Case).where(Case.status == Status.PUBLISHED, Case.county_code.is_not(None))
-        .order_by(Case.slug)
-    ).scalars().first()
+    users = {key: create_user(a["email"], a["role"], name=a["name"], password=a["password"])
+             for key, a in ACCOUNTS.items()}
+    published = db.select(Case).where(Case.status == Status.PUBLISHED).order_by(Case.slug)
+    case = db.session.execute(published.where(Case.county_code.is_not(None))).scalars().first()
+    edited = db.session.execute(published.where(Case.id != case.id)).scalars().first()
+    data = case_to_data(edited)
+    data["summary"] += " Arbetet har sedan spridits till fler kommuner i länet."
+    data["tags"] = [*data["tags"][1:], "spridning"]
+    save_case(data, case=edited, user=users["reviewer"], message="Uppdaterade sammanfattningen")
     return {
         "case_slug": case.slug,
         "case_title": case.title,
         "tag_slug": case.tags[0].slug,
         "county_slug": case.county.slug,
         "county_name": case.county.name,
-        "organisation_type": case.organisation.organisation_type,
         "article": case.articles[0].number if case.articles else 12,
+        "edited_case_id": edited.id,
+        "edited_case_slug": edited.slug,
     }
-
-
-def _create_users() -> None:
-    """An editor and a reviewer, made the way ``kb user create`` makes them."""
-    try:
-        from kb.services.users import create_user
-    except ImportError:  # the editors' service is not there yet
-        return
-    from kb.models import Role
-
-    create_user(EDITOR["email"], password=EDITOR["password"], role=Role.EDITOR, name=EDITOR["name"])
-    create_user(REVIEWER["email"], password=REVIEWER["password"], role=Role.REVIEWER,
-                name=REVIEWER["name"])
 
 
 @pytest.fixture(scope="session")
@@ -137,13 +144,17 @@ def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
         "INDEX_DIR": str(tmp / "index"),
         "SECRET_KEY": "browser-tests",
         "WTF_CSRF_ENABLED": True,  # forms are submitted as a person would, token and all
+        # The suite posts forms from one address many times; the limits have their own tests.
+        "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
+        "LOGIN_LIMIT_ADDRESS": "1000 per minute",
+        "SUGGEST_LIMIT": "1000 per minute",
     })
     with app.app_context():
         import_paths([SEED_CASES])
-        _create_users()
+        db.session.commit()
+        sample = _prepare_data()
         db.session.commit()
         search.sync_index()
-        sample = _sample_data()
         db.session.remove()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -161,6 +172,25 @@ def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
 def base_url(live_server: LiveServer) -> str:
     """Lets tests write ``page.goto("/exempel")``."""
     return live_server.url
+
+
+@pytest.fixture(scope="session")
+def login_state(browser, live_server) -> Callable[[str | None], dict | None]:
+    """The cookies of a logged-in session per account, made once and reused by new contexts."""
+    from .helpers import log_in
+
+    states: dict[str, dict] = {}
+
+    def state(account: str | None) -> dict | None:
+        if account is None:
+            return None
+        if account not in states:
+            context = browser.new_context(base_url=live_server.url)
+            log_in(context.new_page(), ACCOUNTS[account])
+            states[account] = context.storage_state()
+            context.close()
+        return states[account]
+    return state
 
 
 @pytest.fixture(scope="session")

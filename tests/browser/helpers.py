@@ -12,9 +12,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Rules switched off, each with the reason. Keep this empty unless a rule is wrong for us.
 DISABLED_RULES: dict[str, str] = {}
 
+# Viewports: a laptop, and a common phone (CSS pixels).
 WIDTHS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 375, "height": 812},
 }
 
 _RUN_AXE = """async (options) => {
@@ -80,6 +81,26 @@ def tab_to(page: Page, target: str | Locator, *, max_presses: int = 60, backward
     raise AssertionError(f"{target} never got keyboard focus; focus ended on {focused(page)!r}")
 
 
-def no_horizontal_scroll(page: Page) -> bool:
-    """WCAG 1.4.10 (reflow): content fits the viewport width without sideways scrolling."""
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+def log_in(page: Page, account: dict) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto("/login")
+    page.get_by_label("E-postadress").fill(account["email"])
+    page.get_by_label("Lösenord").fill(account["password"])
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/redaktion/**")
+
+
+def sideways_overflow(page: Page) -> list[str]:
+    """WCAG 1.4.10 (reflow): what makes the page wider than the viewport, if anything."""
+    return page.evaluate("""() => {
+      if (document.documentElement.scrollWidth <= innerWidth) return [];
+      const culprits = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const wide = el.getBoundingClientRect().right > innerWidth + 1
+          || (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible');
+        const inner = [...el.children].some(c => c.getBoundingClientRect().right > innerWidth + 1);
+        if (wide && !inner) culprits.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
+          + ' «' + (el.textContent || '').trim().slice(0, 50) + '»');
+      }
+      return culprits.slice(0, 6).concat(culprits.length ? [] : ['(the page itself)']);
+    }""")

@@ -19,29 +19,83 @@ if TYPE_CHECKING:
 class PageType:
     name: str
     open: Callable[[Page, LiveServer], Response]
+    # Who is logged in: None (a reader) or a key of conftest.ACCOUNTS.
+    user: str | None = None
     # Also written to screenshots/ for a person to look at.
-    screenshot: bool = True
+    screenshot: bool = False
+
+
+def _check(response: Response | None, status: int, what: str) -> Response:
+    assert response is not None, f"no response for {what}"
+    assert response.status == status, f"{what}: HTTP {response.status}, expected {status}"
+    return response
 
 
 def _get(path: Callable[[dict], str] | str, status: int = 200):
     def open_(page: Page, server: LiveServer) -> Response:
         url = path(server.sample) if callable(path) else path
-        response = page.goto(server(url))
-        assert response is not None and response.status == status, (url, response and response.status)
-        return response
+        return _check(page.goto(server(url)), status, url)
     return open_
 
 
+def _submit(path: str, fill: dict[str, str], button: str, status: int):
+    """Open a form, type into it, press its submit button: the page a person then sees."""
+    def open_(page: Page, server: LiveServer) -> Response:
+        _check(page.goto(server(path)), 200, path)
+        form = page.locator("main form").filter(has=page.get_by_role("button", name=button)).first
+        for selector, value in fill.items():
+            form.locator(selector).fill(value)
+        with page.expect_navigation() as navigation:
+            form.get_by_role("button", name=button).click()
+        return _check(navigation.value, status, f"{path} after {button!r}")
+    return open_
+
+
+def _editor_case(suffix: str = "") -> Callable[[dict], str]:
+    return lambda s: f"/redaktion/exempel/{s['edited_case_id']}{suffix}"
+
+
 PAGE_TYPES = [
-    PageType("start", _get("/")),
-    PageType("case-list", _get("/exempel")),
-    PageType("case", _get(lambda s: f"/exempel/{s['case_slug']}")),
-    PageType("tag", _get(lambda s: f"/tagg/{s['tag_slug']}"), screenshot=False),
-    PageType("county", _get(lambda s: f"/lan/{s['county_slug']}"), screenshot=False),
-    PageType("organisation-type", _get("/organisationstyp/kommun"), screenshot=False),
-    PageType("article", _get(lambda s: f"/artikel/{s['article']}"), screenshot=False),
-    PageType("articles", _get("/artiklar")),
-    PageType("about", _get("/om"), screenshot=False),
-    PageType("accessibility", _get("/tillganglighet"), screenshot=False),
-    PageType("not-found", _get("/exempel/finns-inte-alls", status=404)),
+    # Reading
+    PageType("start", _get("/"), screenshot=True),
+    PageType("case-list", _get("/exempel"), screenshot=True),
+    PageType("case", _get(lambda s: f"/exempel/{s['case_slug']}"), screenshot=True),
+    PageType("tag", _get(lambda s: f"/tagg/{s['tag_slug']}")),
+    PageType("county", _get(lambda s: f"/lan/{s['county_slug']}")),
+    PageType("organisation-type", _get("/organisationstyp/kommun")),
+    PageType("article", _get(lambda s: f"/artikel/{s['article']}")),
+    PageType("articles", _get("/artiklar"), screenshot=True),
+    PageType("about", _get("/om")),
+    PageType("accessibility", _get("/tillganglighet")),
+    PageType("not-found", _get("/exempel/finns-inte-alls", status=404), screenshot=True),
+    # Search
+    PageType("search", _get("/sok?q=samverkan"), screenshot=True),
+    PageType("search-filtered", _get(lambda s: f"/sok?q=samverkan&county={s['county_name']}")),
+    PageType("search-no-hits", _get("/sok?q=zyxqvw"), screenshot=True),
+    # Sharing
+    PageType("case-versions", _get(lambda s: f"/exempel/{s['edited_case_slug']}/versioner")),
+    PageType("case-version", _get(lambda s: f"/exempel/{s['edited_case_slug']}/version/1")),
+    PageType("open-data", _get("/oppna-data")),
+    # Suggestions from the public
+    PageType("suggest", _get("/tipsa")),
+    PageType("suggest-errors", _submit("/tipsa", {"#s-name": "Tove Tipsare"}, "Skicka tipset", 422),
+             screenshot=True),
+    # Logging in
+    PageType("login", _get("/login"), screenshot=True),
+    PageType("login-failed", _submit("/login", {"#email": "nagon@example.se", "#password": "fel"},
+                                     "Logga in", 401)),
+    # Editors
+    PageType("dashboard", _get("/redaktion/"), user="auditor", screenshot=True),
+    PageType("editor-cases", _get("/redaktion/exempel"), user="auditor"),
+    PageType("editor-case", _get(_editor_case()), user="auditor", screenshot=True),
+    PageType("case-form", _get("/redaktion/exempel/nytt"), user="auditor", screenshot=True),
+    PageType("case-form-as-editor", _get("/redaktion/exempel/nytt"), user="author"),
+    PageType("case-form-errors",
+             _submit("/redaktion/exempel/nytt", {"#f-title": "Ett exempel utan resten"}, "Spara", 422),
+             user="auditor", screenshot=True),
+    PageType("edit-form", _get(_editor_case("/redigera")), user="auditor"),
+    PageType("history-diff", _get(_editor_case("/historik")), user="auditor", screenshot=True),
+    PageType("revision", _get(_editor_case("/historik/1")), user="auditor"),
+    PageType("users", _get("/redaktion/anvandare"), user="auditor"),
+    PageType("audit-log", _get("/redaktion/handelser"), user="auditor"),
 ]

@@ -21,17 +21,16 @@ def nu_errors(files: list) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def served_pages(browser, live_server, tmp_path_factory) -> dict:
+def served_pages(browser, live_server, login_state, tmp_path_factory) -> dict:
     """The HTML of every page type, saved to files named after it."""
     folder = tmp_path_factory.mktemp("html")
-    context = browser.new_context()
-    page = context.new_page()
     files = {}
     for page_type in PAGE_TYPES:
-        response = page_type.open(page, live_server)
+        context = browser.new_context(storage_state=login_state(page_type.user))
+        response = page_type.open(context.new_page(), live_server)
         files[page_type.name] = folder / f"{page_type.name}.html"
         files[page_type.name].write_bytes(response.body())
-    context.close()
+        context.close()
     return files
 
 

@@ -69,7 +69,7 @@ def focused(page: Page) -> str:
     }""")
 
 
-def tab_to(page: Page, target: str | Locator, *, max_presses: int = 60, backwards: bool = False) -> None:
+def tab_to(page: Page, target: str | Locator, *, max_presses: int = 150, backwards: bool = False) -> None:
     """Press Tab (or Shift+Tab) until ``target`` (a CSS selector or a locator; any of its
     matches) has focus, as a keyboard user would; fails when it is never reached."""
     locator = page.locator(target) if isinstance(target, str) else target

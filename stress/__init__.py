@@ -1,0 +1,1 @@
+"""Stress runs for `make stress`: load, faults and bad input against gunicorn on loopback."""

@@ -10,21 +10,21 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from kb.extensions import db
 from kb.models import Case, Status
 from kb.search import query as sq
+from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold, lexicon, split_compound, tokenize, word_terms
 from kb.search.params import SearchParams
 from kb.search.schema import FACET_FIELDS, plain_text
+from kb.search.scoring import Scorer
 from kb.search.store import IndexStore
 
 # Facets where several chosen values mean "any of them"; their counts ignore their own filter.
 ANY_OF = ("county", "organisation_type", "year")
 SNIPPET_CHARS = 220
-TIE_MARGIN = 10  # extra hits fetched so that equal scores can be ordered by date
 ALL = "_all"
 
 
@@ -179,19 +179,32 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
     return text if at < 0 else text[:at] + replacement + text[at + len(word):]
 
 
-def _page(searcher: Searcher, whoosh_query: wq.Query, docs: frozenset[int], params: SearchParams,
+def _scorer(store: IndexStore, searcher: Searcher) -> Scorer:
+    key = ("scorer", searcher)
+    scorer = store.cache.get(key)
+    if scorer is None:
+        scorer = store.cache[key] = Scorer(searcher)
+    return scorer
+
+
+def _ranked(scorer: Scorer, query: sc.Query, cases: frozenset[int]) -> dict[int, float]:
+    """Every matching case → its score (facets need all matches anyway)."""
+    return {d: score for d, score in scorer.evaluate(query).items() if d in cases}
+
+
+def _page(searcher: Searcher, scores: dict[int, float], docs: frozenset[int], params: SearchParams,
           first: int) -> list[tuple[int, float | None]]:
-    """(case id, score) of the requested page; recency breaks ties in relevance."""
+    """(docnum, score) of the requested page; recency breaks ties in relevance."""
     last = first + params.per_page
-    if params.effective_sort == "date" or not params.q:
-        hits = searcher.search(whoosh_query, filter=set(docs), limit=last, terms=False,
-                               sortedby=sorting.FieldFacet("published", reverse=True))
-        return [(int(hit["id"]), None) for hit in list(hits)[first:]]
-    hits = searcher.search(whoosh_query, filter=set(docs), limit=last + TIE_MARGIN, terms=False)
     published = searcher.reader().column_reader("published")
-    ranked = sorted(((round(hit.score, 6), published[hit.docnum], int(hit["id"])) for hit in hits),
-                    key=lambda item: (-item[0], -item[1], -item[2]))
-    return [(case_id, score) for score, _, case_id in ranked[first:last]]
+    if params.effective_sort == "date" or not params.q:
+        newest = sorted(docs, key=lambda d: (-published[d], -d))[:last]
+        return [(d, scores.get(d)) for d in newest[first:]]
+    ranked = sorted(((round(s, 6), d) for d, s in scores.items() if d in docs), reverse=True)
+    if len(ranked) > last:  # equal scores across the page boundary are ordered by date too
+        ranked = [item for item in ranked if item[0] >= ranked[last - 1][0]]
+    ranked.sort(key=lambda item: (-item[0], -published[item[1]], -item[1]))
+    return [(d, score) for score, d in ranked[first:last]]
 
 
 def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
@@ -201,19 +214,26 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     result = SearchResult(params)
     parsed = sq.parse(params.q)
     all_cases = table[ALL][""]
+    scores: dict[int, float] = {}
     if not params.q:
-        whoosh_query, result.match = wq.Term("doctype", "case"), "filters"
+        result.match = "filters"
         matched = all_cases
     elif parsed.empty:
         result.match = "none"
         result.facets = _facet_counts(table, frozenset(), {})
         return result
     else:
-        whoosh_query = sq.build(parsed, match_all=True)
-        matched = frozenset(searcher.docs_for_query(whoosh_query)) & all_cases
-        if not matched and len(parsed.units) > 1:
-            whoosh_query, result.match = sq.build(parsed, match_all=False), "any"
-            matched = frozenset(searcher.docs_for_query(whoosh_query)) & all_cases
+        reader = searcher.reader()
+
+        def has(field: str, term: str) -> bool:
+            return (field, term) in reader
+
+        scorer = _scorer(store, searcher)
+        scores = _ranked(scorer, sq.build(parsed, True, has), all_cases)
+        if not scores and len(parsed.units) > 1:
+            result.match = "any"
+            scores = _ranked(scorer, sq.build(parsed, False, has), all_cases)
+        matched = frozenset(scores)
         result.suggestion = suggestion(searcher, parsed, params.q)
     filters = _filters(table, params)
     final = _intersect(matched, filters.values())
@@ -222,14 +242,15 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     first = (params.page - 1) * params.per_page
     if first >= result.total:
         return result
-    page = _page(searcher, whoosh_query, final, params, first)
-    cases = load_published([case_id for case_id, _ in page])
+    page = _page(searcher, scores, final, params, first)
+    ids = {docnum: int(searcher.stored_fields(docnum)["id"]) for docnum, _ in page}
+    cases = load_published(list(ids.values()))
     terms = sq.highlight_terms(parsed) if params.q else frozenset()
-    for case_id, score in page:
-        case = cases.get(case_id)
+    for docnum, score in page:
+        case = cases.get(ids[docnum])
         if case is not None:
             snip = _case_snippet(case, terms) if terms else escape(case.summary[:SNIPPET_CHARS])
-            result.hits.append(Hit(case, score if params.q else None, snip))
+            result.hits.append(Hit(case, score, snip))
     return result
 
 
@@ -237,18 +258,17 @@ def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
     """Cases most like ``case``: its key terms and tags (more-like-this)."""
     searcher = store.searcher()
     text = " ".join((case.title, case.title, case.summary, plain_text(case.body)))
-    terms = [t for t, _ in searcher.key_terms_from_text("body", text, numterms=12)
-             if not t.startswith(FOLD_MARK)]
-    for name in ("title", "summary"):
-        terms += [t for t, _ in searcher.key_terms_from_text(name, text, numterms=6)
+    terms: list[str] = []
+    for name, count in (("body", 12), ("title", 6), ("summary", 6)):
+        terms += [t for t, _ in searcher.key_terms_from_text(name, text, numterms=count)
                   if not t.startswith(FOLD_MARK) and t not in terms]
-    clauses = [sq.fields_query(t) for t in terms]
-    clauses += [wq.Term("tag", tag.name, boost=4.0) for tag in case.tags]
-    if not clauses:
-        return []
-    hits = searcher.search(wq.Or(clauses), limit=limit + 2, mask=wq.Term("id", str(case.id)),
-                           filter=wq.Term("doctype", "case"))
-    ids = [int(hit["id"]) for hit in hits]
+    query = sc.any_of([*(sq.fields_query(t) for t in terms),
+                       *(sc.Term("tag", tag.name, 4.0) for tag in case.tags)])
+    table = _facet_table(store, searcher)
+    me = searcher.document_number(id=str(case.id))
+    scores = _ranked(_scorer(store, searcher), query, table[ALL][""] - {me})
+    best = sorted(scores, key=lambda d: -scores[d])[:limit + 2]
+    ids = [int(searcher.stored_fields(d)["id"]) for d in best]
     cases = load_published(ids)
     return [cases[i] for i in ids if i in cases][:limit]
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
+from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, folded_stem, query_word_terms, stem, tokenize
 from kb.search.schema import TEXT_FIELDS
 from kb.search.synonyms import MAX_WORDS, Phrase, load_synonyms
@@ -20,6 +20,7 @@ MAX_UNITS = 32
 FOLD_BOOST = 0.5  # a match only without diacritics is a fallback
 PART_BOOST = 0.4  # all parts of a compound, found apart
 SYNONYM_BOOST = 0.8
+Has = Callable[[str, str], bool]  # does the index have this term in this field?
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -94,40 +95,46 @@ def _apply_synonyms(units: list[Unit], table: dict[Phrase, tuple[Phrase, ...]]) 
     return out
 
 
-def fields_query(term: str, boost: float = 1.0) -> wq.Query:
-    return wq.Or([wq.Term(name, term, boost=weight * boost) for name, weight in TEXT_FIELDS.items()])
+def _anything(field: str, term: str) -> bool:
+    return True
 
 
-def _phrase(stems: list[str], boost: float = 1.0) -> wq.Query:
+def fields_query(term: str, boost: float = 1.0, has: Has = _anything) -> sc.Query:
+    """``term`` in any free-text field, each with its weight (fields without it are left out)."""
+    return sc.any_of(sc.Term(name, term, weight * boost) for name, weight in TEXT_FIELDS.items()
+                     if has(name, term))
+
+
+def _phrase(stems: list[str], boost: float, has: Has) -> sc.Query:
     if len(stems) == 1:
-        return fields_query(stems[0], boost)
-    return wq.Or([wq.Phrase(name, stems, boost=weight * boost) for name, weight in TEXT_FIELDS.items()])
+        return fields_query(stems[0], boost, has)
+    return sc.any_of(sc.Phrase(name, tuple(stems), weight * boost) for name, weight in TEXT_FIELDS.items()
+                     if all(has(name, s) for s in stems))
 
 
-def word_query(word: str) -> wq.Query:
+def word_query(word: str, has: Has = _anything) -> sc.Query:
     """A word: its stem, else its folded stem, else all its compound parts."""
     terms = query_word_terms(word)
     # "°amal" matches "Åmål"; a word typed with diacritics never matches one without.
-    alternatives = [fields_query(terms.stem), fields_query(FOLD_MARK + folded_stem(word), FOLD_BOOST)]
+    alternatives = [fields_query(terms.stem, 1.0, has),
+                    fields_query(FOLD_MARK + folded_stem(word), FOLD_BOOST, has)]
     if terms.parts:
-        parts = [wq.Or([fields_query(p), fields_query(FOLD_MARK + p, FOLD_BOOST)]) for p in terms.parts]
-        alternatives.append(wq.And(parts, boost=PART_BOOST))
-    return wq.Or(alternatives)
+        parts = [sc.any_of([fields_query(p, 1.0, has), fields_query(FOLD_MARK + p, FOLD_BOOST, has)])
+                 for p in terms.parts]
+        alternatives.append(sc.all_of(parts, PART_BOOST))
+    return sc.any_of(alternatives)
 
 
-def unit_query(unit: Unit) -> wq.Query:
-    main = _phrase([stem(w) for w in unit.words]) if unit.phrase else word_query(unit.words[0])
-    if not unit.synonyms:
-        return main
-    return wq.Or([main, *(_phrase(list(s), SYNONYM_BOOST) for s in unit.synonyms)])
+def unit_query(unit: Unit, has: Has = _anything) -> sc.Query:
+    stems = [stem(w) for w in unit.words]
+    main = _phrase(stems, 1.0, has) if unit.phrase else word_query(unit.words[0], has)
+    return sc.any_of([main, *(_phrase(list(s), SYNONYM_BOOST, has) for s in unit.synonyms)])
 
 
-def build(parsed: ParsedQuery, match_all: bool = True) -> wq.Query:
-    """All units (``match_all``) or any of them."""
-    queries = [unit_query(u) for u in parsed.units]
-    if len(queries) == 1:
-        return queries[0]
-    return wq.And(queries) if match_all else wq.Or(queries)
+def build(parsed: ParsedQuery, match_all: bool = True, has: Has = _anything) -> sc.Query:
+    """All units (``match_all``) or any of them; ``has(field, term)`` prunes absent terms."""
+    queries = [unit_query(u, has) for u in parsed.units]
+    return sc.all_of(queries) if match_all else sc.any_of(queries)
 
 
 def highlight_terms(parsed: ParsedQuery) -> frozenset[str]:

@@ -194,5 +194,12 @@ def login_state(browser, live_server) -> Callable[[str | None], dict | None]:
 
 
 @pytest.fixture(scope="session")
+def served_html() -> dict[str, bytes]:
+    """The HTML each page type was served with, kept by the accessibility audit so the HTML
+    check need not load every page again (it loads those missing itself)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
 def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")

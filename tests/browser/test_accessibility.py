@@ -14,9 +14,10 @@ from .pages import PAGE_TYPES
 
 
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=lambda p: p.name)
-def test_page_has_no_wcag_violations(page_type, new_context, live_server, login_state, axe_source):
+def test_page_has_no_wcag_violations(page_type, new_context, live_server, login_state, axe_source,
+                                     served_html):
     page = new_context(viewport=WIDTHS["desktop"], storage_state=login_state(page_type.user)).new_page()
-    page_type.open(page, live_server)
+    served_html[page_type.name] = page_type.open(page, live_server).body()
 
     problems = []
     for width, viewport in WIDTHS.items():

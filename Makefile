@@ -47,5 +47,10 @@ audit: $(STAMP) ## Check the installed packages for known vulnerabilities (pip-a
 lint: $(STAMP) ## Run ruff only
 	$(BIN)/ruff check kb tests migrations wsgi.py
 
+N ?= 1000
+
+bench: $(STAMP) ## Benchmarks, loopback only: search over N synthetic cases (make bench N=10000)
+	$(BIN)/python bench/run.py --n $(N)
+
 clean: ## Remove the venv and the local instance (database and index)
 	rm -rf $(VENV) instance

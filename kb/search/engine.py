@@ -16,7 +16,15 @@ from kb.extensions import db
 from kb.models import Case, Status
 from kb.search import query as sq
 from kb.search import scoring as sc
-from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold, lexicon, split_compound, tokenize, word_terms
+from kb.search.analysis import (
+    FOLD_MARK,
+    WORD_PATTERN,
+    fold,
+    lexicon,
+    split_compound,
+    word_terms,
+    words_with_offsets,
+)
 from kb.search.params import SearchParams
 from kb.search.schema import FACET_FIELDS, plain_text
 from kb.search.scoring import Scorer
@@ -109,8 +117,8 @@ def _facet_counts(table, matched: frozenset[int], filters: dict[str, frozenset[i
 
 def snippet(text: str, terms: frozenset[str], width: int = SNIPPET_CHARS) -> Markup | None:
     """The stretch of ``text`` with the most matched words, those words in ``<mark>``."""
-    spans = [(t.startchar, t.endchar) for t in tokenize(text)
-             if terms.intersection(word_terms(t.text).index_terms())]
+    spans = [(start, end) for word, start, end in words_with_offsets(text)
+             if not terms.isdisjoint(word_terms(word).index_terms)]
     if not spans:
         return None
     best, best_count = 0, 0

@@ -104,6 +104,7 @@ class Scorer:
         self.total = max(1, searcher.doc_count())
         self._postings: dict[tuple[str, str], tuple[array, array]] = {}
         self._lengths: dict[str, tuple[bytes, float]] = {}
+        self._phrases: dict[Phrase, dict[int, float]] = {}
 
     def postings(self, field: str, text: str) -> tuple[array, array]:
         key = (field, text)
@@ -141,9 +142,7 @@ class Scorer:
         if isinstance(query, Term):
             return self._term(query)
         if isinstance(query, Phrase):
-            hits = self.searcher.search(wq.Phrase(query.field, list(query.texts), boost=query.boost),
-                                        limit=None, terms=False)
-            return {docnum: score for score, docnum in hits.top_n}
+            return self._phrase(query)
         results = [self.evaluate(part) for part in query.parts]
         if not results:
             return {}
@@ -158,6 +157,22 @@ class Scorer:
         if query.boost != 1.0:
             merged = {d: s * query.boost for d, s in merged.items()}
         return merged
+
+    def _phrase(self, query: Phrase) -> dict[int, float]:
+        """Whoosh checks the positions, only where every word occurs; cached per commit."""
+        found = self._phrases.get(query)
+        if found is None:
+            postings = sorted((self.postings(query.field, t)[0] for t in query.texts), key=len)
+            if not postings[0] or not set(postings[0]).intersection(*postings[1:]):
+                found = {}
+            else:
+                hits = self.searcher.search(wq.Phrase(query.field, list(query.texts), boost=query.boost),
+                                            limit=None, terms=False)
+                found = {docnum: score for score, docnum in hits.top_n}
+            if len(self._phrases) >= MAX_CACHED_TERMS:
+                self._phrases.clear()
+            self._phrases[query] = found
+        return found
 
     def _term(self, query: Term) -> dict[int, float]:
         ids, weights = self.postings(query.field, query.text)

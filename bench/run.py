@@ -1,0 +1,266 @@
+"""``make bench [N=1000]``: search benchmark of Kunskapsbanken.
+
+Generates N synthetic Swedish cases, imports and indexes them, and prints: import and index
+time, index size, search latency p50/p95 over a fixed query mix (1–3 words, with facets and
+highlighted top 10) in-process and through HTTP (gunicorn), the same mix on SQLite FTS5 over
+the same corpus, and the relevance of the alternatives on the relevance corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import platform
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate, write_files  # noqa: E402
+
+# (q, filters): 1–3 words, some with facet filters, as readers search.
+QUERY_MIX = [
+    ("barnkonsekvensanalys", {}), ("ungdomsdialog", {}), ("dialog", {}), ("ombud", {}),
+    ("bokslut", {}), ("fritidsgårdar", {}), ("skolgården", {}), ("elevråd", {}),
+    ("delaktighet", {}), ("barnets bästa", {}), ("trygghet skola", {}),
+    ("utbildning personal", {}), ("familjecentral föräldrar", {}), ("feriearbete unga", {}),
+    ("läxhjälp biblioteket", {}), ("våld unga", {}), ("tandvården", {}),
+    ("medborgardialog budget", {}), ("elevhälsan psykisk hälsa", {}), ("kollektivtrafiken", {}),
+    ("barnrättsstrateg styrning", {}), ("språkutveckling förskola barn", {}),
+    ("delaktighet", {"county": "Skåne län"}), ("fritid", {"tag": "idrott"}),
+    ("barnkonventionen", {"organisation_type": "region"}), ("trygghet", {"year_from": 2015, "year_to": 2020}),
+    ("skola unga", {"tag": "skola", "county": "Stockholms län"}), ("", {"tag": "delaktighet"}),
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(fn, rounds: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock milliseconds per search (and CPU milliseconds of this process into ``cpu``)."""
+    times = []
+    for _ in range(rounds):
+        for q, filters in QUERY_MIX:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn(q, filters)
+            times.append((time.perf_counter() - start) * 1000)
+            if cpu is not None:
+                cpu.append((time.process_time() - start_cpu) * 1000)
+    return times
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def latency_line(name: str, times: list[float]) -> str:
+    return (f"  {name:<36} p50 {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
+            f"   ({len(times)} searches)")
+
+
+def in_process(app, rounds: int, cpu: list[float]) -> list[float]:
+    from kb import search
+
+    def run(q, filters):
+        params = search.SearchParams(q=q, tags=tuple([filters["tag"]] if "tag" in filters else ()),
+                                     counties=tuple([filters["county"]] if "county" in filters else ()),
+                                     organisation_types=tuple([filters["organisation_type"]]
+                                                              if "organisation_type" in filters else ()),
+                                     year_from=filters.get("year_from"), year_to=filters.get("year_to"))
+        with app.app_context():
+            result = search.search(params)
+            assert result.total >= 0
+    run("barn", {})  # warm caches (facet tables, analysis)
+    return timed(run, rounds, cpu)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def over_http(env: dict[str, str], rounds: int) -> list[float]:
+    """The same mix against gunicorn (one worker, the project's gunicorn.conf.py)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT, env={**env, "KB_BIND": f"127.0.0.1:{port}", "KB_WORKERS": "1", "KB_ACCESS_LOG": "",
+                       "KB_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def run(q, filters):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": q, **filters}))
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            assert response.status == 200, response.status
+        run("barn", {})
+        return timed(run, rounds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def fts5(db_path: Path, rounds: int) -> tuple[list[float], float]:
+    """Reference: SQLite FTS5 over the same published cases, same mix, facets and snippets."""
+    con = sqlite3.connect(db_path)
+    start = time.perf_counter()
+    con.executescript("""
+        DROP TABLE IF EXISTS bench_fts;
+        CREATE VIRTUAL TABLE bench_fts USING fts5(title, summary, tags, body,
+            tokenize='unicode61 remove_diacritics 2');
+        INSERT INTO bench_fts(rowid, title, summary, tags, body)
+            SELECT c.id, c.title, c.summary,
+                   (SELECT group_concat(t.name, ' . ') FROM case_tags ct JOIN tags t ON t.id = ct.tag_id
+                     WHERE ct.case_id = c.id), c.body
+            FROM cases c WHERE c.status = 'published';
+    """)
+    con.commit()
+    build = time.perf_counter() - start
+    facets = {
+        "tag": "SELECT t.name, count(*) FROM case_tags ct JOIN tags t ON t.id = ct.tag_id "
+               "WHERE ct.case_id IN ({ids}) GROUP BY t.name",
+        "county": "SELECT county_code, count(*) FROM cases WHERE id IN ({ids}) GROUP BY county_code",
+        "organisation_type": "SELECT o.organisation_type, count(*) FROM cases c JOIN organisations o "
+                             "ON o.id = c.organisation_id WHERE c.id IN ({ids}) GROUP BY 1",
+        "article": "SELECT article_number, count(*) FROM case_articles WHERE case_id IN ({ids}) GROUP BY 1",
+        "year": "SELECT year, count(*) FROM cases WHERE id IN ({ids}) GROUP BY year",
+    }
+
+    def run(q, filters):
+        terms = " AND ".join(f'"{w}"' for w in q.split())
+        if terms:
+            ids = "SELECT rowid FROM bench_fts WHERE bench_fts MATCH :q"
+        else:
+            ids = "SELECT id FROM cases WHERE status = 'published'"
+        if "tag" in filters:
+            ids += (" AND rowid IN (SELECT ct.case_id FROM case_tags ct JOIN tags t ON t.id = ct.tag_id "
+                    "WHERE t.name = :tag)") if terms else (
+                " AND id IN (SELECT ct.case_id FROM case_tags ct JOIN tags t ON t.id = ct.tag_id "
+                "WHERE t.name = :tag)")
+        args = {"q": terms, "tag": filters.get("tag")}
+        con.execute(f"SELECT count(*) FROM ({ids})", args).fetchone()
+        for sql in facets.values():
+            con.execute(sql.format(ids=ids), args).fetchall()
+        if terms:
+            con.execute("SELECT rowid, snippet(bench_fts, 3, '<mark>', '</mark>', '…', 20) FROM bench_fts "
+                        "WHERE bench_fts MATCH :q ORDER BY bm25(bench_fts, 3, 2, 2.5, 1) LIMIT 10",
+                        args).fetchall()
+    run("barn", {})
+    return timed(run, rounds), build
+
+
+def relevance_table(app) -> list[str]:
+    from bench.alternatives import compare
+
+    return [report.line(name) for name, report in compare(app)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="number of synthetic cases (default 1000)")
+    parser.add_argument("--rounds", type=int, default=0, help="rounds of the query mix (default by N)")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-relevance", action="store_true")
+    args = parser.parse_args()
+    rounds = args.rounds or (8 if args.n <= 10_000 else 3)
+    logging.disable(logging.WARNING)
+    tmp = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
+           "KB_INDEX_DIR": str(tmp / "index"), "KB_SECRET_KEY": "bench", "KB_INSTANCE_PATH": str(tmp)}
+    os.environ.update({k: env[k] for k in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_SECRET_KEY",
+                                           "KB_INSTANCE_PATH")})
+    print(f"Kunskapsbanken search benchmark: N = {args.n} cases, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")
+    from flask_migrate import upgrade
+
+    from kb import create_app, search
+    from kb.extensions import db
+    from kb.services.importer import import_paths
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+    cases = generate(args.n)
+    write_files(cases, tmp / "cases")
+    published = sum(1 for c in cases if c["status"] == "published")
+    with app.app_context():
+        start = time.perf_counter()
+        import_paths([tmp / "cases"])
+        db.session.commit()
+        imported = time.perf_counter() - start
+        start = time.perf_counter()
+        search.sync_index()
+        indexed = time.perf_counter() - start
+        status = search.index_status()
+        assert status["in_sync"], status
+        start = time.perf_counter()
+        search.rebuild_index()
+        rebuilt = time.perf_counter() - start
+        live = Path(search.index_status()["index"])
+    load = os.getloadavg()[0]
+    print(f"\nLoad average during the run: {load:.1f} on {os.cpu_count()} cores"
+          + (" (busy machine: wall-clock figures are inflated; see CPU time)" if load > os.cpu_count() else ""))
+    print(f"\nImport and index ({published} published of {args.n}; `kb import` = import + sync_index):")
+    print(f"  import into the database            {imported:7.1f} s")
+    print(f"  index from the change log           {indexed:7.1f} s")
+    print(f"  import + index                      {imported + indexed:7.1f} s")
+    print(f"  full rebuild (kb reindex)           {rebuilt:7.1f} s")
+    print(f"  index size                          {folder_size(live) / 1e6:7.1f} MB "
+          f"(database {(tmp / 'kb.sqlite3').stat().st_size / 1e6:.1f} MB)")
+    print(f"\nSearch latency, {len(QUERY_MIX)} queries × {rounds} rounds (facets, snippets of the top 10):")
+    cpu: list[float] = []
+    ours = in_process(app, rounds, cpu)
+    cold = ours[:len(QUERY_MIX)]
+    print(latency_line("Whoosh in-process", ours))
+    print(latency_line("  first round only (cold caches)", cold))
+    print(latency_line("  CPU time of those searches", cpu))
+    if not args.skip_http:
+        print(latency_line("Whoosh through HTTP (gunicorn)", over_http(env, rounds)))
+    fts_times, fts_build = fts5(tmp / "kb.sqlite3", rounds)
+    print(latency_line("SQLite FTS5 in-process (reference)", fts_times))
+    print(f"  ratio Whoosh/FTS5 p50 {statistics.median(ours) / statistics.median(fts_times):.1f}×, "
+          f"p95 {percentile(ours, 95) / percentile(fts_times, 95):.1f}×; FTS5 build {fts_build:.1f} s")
+    if not args.skip_relevance:
+        from tests.search.relevance import load_cases
+
+        print("\nRelevance on tests/search/corpus (33 cases, 62 queries; recall@10 = all relevant in top 10):")
+        corpus = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'corpus.sqlite3'}",
+                             "INDEX_DIR": str(tmp / "corpus-index")})
+        with corpus.app_context():
+            upgrade()
+            from kb.services.cases import save_case
+
+            for data in load_cases():
+                save_case(data)
+            db.session.commit()
+            search.sync_index()
+        for line in relevance_table(corpus):
+            print("  " + line)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -110,7 +110,8 @@ def case(i: int, rng: random.Random, municipalities: list[dict]) -> dict:
         "county": county,
         "municipalities": [place["name"]] if org_type == "kommun" else [],
         "year": year,
-        "published": f"{min(year + rng.randint(0, 2), 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "published": (f"{min(year + rng.randint(0, 2), 2025)}-"
+                      f"{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"),
         "tags": sorted(rng.sample(TAGS, rng.randint(2, 4))),
         "articles": sorted(rng.sample(range(1, 55), rng.randint(1, 3))),
         "status": "draft" if i % 10 == 9 else "published",

@@ -220,8 +220,8 @@ def main() -> int:
         rebuilt = time.perf_counter() - start
         live = Path(search.index_status()["index"])
     load = os.getloadavg()[0]
-    print(f"\nLoad average during the run: {load:.1f} on {os.cpu_count()} cores"
-          + (" (busy machine: wall-clock figures are inflated; see CPU time)" if load > os.cpu_count() else ""))
+    busy = " (busy machine: wall-clock figures are inflated; see CPU time)" if load > os.cpu_count() else ""
+    print(f"\nLoad average during the run: {load:.1f} on {os.cpu_count()} cores{busy}")
     print(f"\nImport and index ({published} published of {args.n}; `kb import` = import + sync_index):")
     print(f"  import into the database            {imported:7.1f} s")
     print(f"  index from the change log           {indexed:7.1f} s")
@@ -245,7 +245,8 @@ def main() -> int:
     if not args.skip_relevance:
         from tests.search.relevance import load_cases
 
-        print("\nRelevance on tests/search/corpus (33 cases, 62 queries; recall@10 = all relevant in top 10):")
+        print("\nRelevance on tests/search/corpus (33 cases, 62 queries; "
+              "recall@10 = all relevant in the top 10):")
         corpus = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'corpus.sqlite3'}",
                              "INDEX_DIR": str(tmp / "corpus-index")})
         with corpus.app_context():

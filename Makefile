@@ -49,8 +49,12 @@ lint: $(STAMP) ## Run ruff only
 
 N ?= 1000
 
-bench: $(STAMP) ## Benchmarks, loopback only: search over N synthetic cases (make bench N=10000)
+bench: $(STAMP) ## Benchmarks, loopback only: search over N synthetic cases (make bench N=10000), shared-link throughput (wrk)
 	$(BIN)/python bench/run.py --n $(N)
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || \
+	  echo "wrk could not be installed: throughput uses the Python load generator"
+	$(BIN)/python bench/throughput.py
 
 clean: ## Remove the venv and the local instance (database and index)
 	rm -rf $(VENV) instance

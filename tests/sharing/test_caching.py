@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import g
 
 from kb.extensions import db
 from kb.services.cases import case_to_data, save_case
@@ -105,3 +106,36 @@ def test_search_and_filtered_lists_are_shareable_urls(client, cases):
         first, second = client.get(path), client.get(path)
         assert first.status_code == 200 and "Ungdomsdialog i Västerås" in first.get_data(as_text=True)
         assert first.data == second.data
+
+
+def test_fast_path_serves_anonymous_repeats_from_memory(app, cases, monkeypatch):
+    client = app.test_client(use_cookies=False)
+    first = client.get("/exempel/bka-budget")
+    import kb.caching
+
+    calls = []
+    monkeypatch.setattr(kb.caching, "_etag", lambda *a: calls.append(a) or "never")
+    again = client.get("/exempel/bka-budget")
+    assert calls == []  # answered before Flask's routing
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert again.headers["X-Request-ID"] != first.headers["X-Request-ID"]
+    not_modified = client.get("/exempel/bka-budget", headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and calls == []
+    assert client.head("/exempel/bka-budget").data == b""
+
+
+def test_fast_path_never_serves_a_stale_or_personal_page(app, client, cases, login):
+    anonymous = app.test_client(use_cookies=False)
+    before = anonymous.get("/exempel/bka-budget").headers["ETag"]
+    data = case_to_data(cases[0])
+    data["title"] = "Ny titel på exemplet"
+    save_case(data, case=cases[0])
+    db.session.commit()  # the commit forgets the data stamp in this process at once
+    after = anonymous.get("/exempel/bka-budget")
+    assert after.headers["ETag"] != before and "Ny titel på exemplet" in after.get_data(as_text=True)
+    login()
+    draft = client.get("/exempel/utkast-sommarlov")
+    assert draft.status_code == 200 and "private" in draft.headers["Cache-Control"]
+    g.pop("_login_user", None)  # the test's app context outlives requests; a real one does not
+    assert anonymous.get("/exempel/utkast-sommarlov").status_code == 404

@@ -60,17 +60,18 @@ class SearchResult:
 
 
 def _facet_table(store: IndexStore, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
-    """Per searcher: every facet value → the documents that have it."""
+    """Per commit: every facet value → the (live) documents that have it."""
     key = ("facets", searcher)
     table = store.cache.get(key)
     if table is None:
+        scorer = _scorer(store, searcher)
         reader = searcher.reader()
-        table = {}
+        live = frozenset(reader.all_doc_ids())
+        table = {ALL: {"": scorer.docs("doctype", "case") & live}}
         for name in FACET_FIELDS:
-            table[name] = {raw.decode("utf-8"): frozenset(reader.postings(name, raw).all_ids())
-                           for raw in reader.lexicon(name)}
-        cases = reader.postings("doctype", b"case").all_ids() if ("doctype", b"case") in reader else ()
-        table[ALL] = {"": frozenset(cases)}
+            table[name] = {value: docs for value, docs in (
+                (raw.decode("utf-8"), scorer.docs(name, raw.decode("utf-8")) & live)
+                for raw in reader.lexicon(name)) if docs}
         store.cache[key] = table
     return table
 
@@ -200,11 +201,11 @@ def _ranked(scorer: Scorer, query: sc.Query, cases: frozenset[int]) -> dict[int,
     return {d: score for d, score in scorer.evaluate(query).items() if d in cases}
 
 
-def _page(searcher: Searcher, scores: dict[int, float], docs: frozenset[int], params: SearchParams,
+def _page(scorer: Scorer, scores: dict[int, float], docs: frozenset[int], params: SearchParams,
           first: int) -> list[tuple[int, float | None]]:
     """(docnum, score) of the requested page; recency breaks ties in relevance."""
     last = first + params.per_page
-    published = searcher.reader().column_reader("published")
+    published = scorer.published()
     if params.effective_sort == "date" or not params.q:
         newest = sorted(docs, key=lambda d: (-published[d], -d))[:last]
         return [(d, scores.get(d)) for d in newest[first:]]
@@ -250,7 +251,7 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     first = (params.page - 1) * params.per_page
     if first >= result.total:
         return result
-    page = _page(searcher, scores, final, params, first)
+    page = _page(_scorer(store, searcher), scores, final, params, first)
     ids = {docnum: int(searcher.stored_fields(docnum)["id"]) for docnum, _ in page}
     cases = load_published(list(ids.values()))
     terms = sq.highlight_terms(parsed) if params.q else frozenset()

@@ -105,6 +105,7 @@ class Scorer:
         self._postings: dict[tuple[str, str], tuple[array, array]] = {}
         self._lengths: dict[str, tuple[bytes, float]] = {}
         self._phrases: dict[Phrase, dict[int, float]] = {}
+        self._published: list[int] | None = None
 
     def postings(self, field: str, text: str) -> tuple[array, array]:
         key = (field, text)
@@ -119,6 +120,20 @@ class Scorer:
                 self._postings.clear()
             found = self._postings[key] = (ids, weights)
         return found
+
+    def docs(self, field: str, text: str) -> frozenset[int]:
+        return frozenset(self.postings(field, text)[0])
+
+    def published(self) -> list[int]:
+        """Publication day (ordinal) of every document, for sorting by date."""
+        if self._published is None:
+            self._published = []
+            for reader, _ in self.leaves:  # a segment with only the meta document has no column
+                if reader.has_column("published"):
+                    self._published.extend(reader.column_reader("published"))
+                else:
+                    self._published.extend([0] * reader.doc_count_all())
+        return self._published
 
     def lengths(self, field: str) -> tuple[bytes, float]:
         """Encoded field length of every document (one byte each), and the average length."""

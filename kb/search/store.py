@@ -67,7 +67,7 @@ class IndexStore:
         self._ix: whoosh_index.Index | None = None
         self._searcher: Searcher | None = None
         self._meta: tuple[int, Meta] | None = None  # (id of searcher, meta)
-        self.cache: dict[Any, Any] = {}  # per-searcher derived data (facet tables)
+        self.cache: dict[Any, Any] = {}  # derived from the current searcher (facets, postings)
 
     # -- generations ---------------------------------------------------------------
     def live_generation(self) -> str | None:
@@ -101,11 +101,10 @@ class IndexStore:
                 # beside the new ones (reading.py _reader(reuse=…)), duplicating documents.
                 if self._searcher is None or not self._searcher.up_to_date():
                     self._searcher = ix.searcher()
+                    self.cache.clear()  # derived from the previous commit
             except DAMAGE as exc:
                 self._searcher = None
                 raise IndexMissing(f"index {self._generation} cannot be read: {exc}") from exc
-            if len(self.cache) > 8:
-                self.cache.clear()
             return self._searcher
 
     def meta(self, searcher: Searcher | None = None) -> Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,9 @@ MESSAGES = {
     503: ("Tjänsten är tillfälligt otillgänglig",
           "Kunskapsbanken kan inte nå sin databas just nu. Försök igen om en liten stund."),
 }
+
+UNSTORABLE = ("Något du skrev innehåller ett tecken eller ett tal som inte kan användas här, "
+              "till exempel ett osynligt styrtecken. Ta bort det och försök igen.")
 
 
 def error_response(code: int, message: str | None = None):
@@ -52,6 +55,17 @@ def init_app(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         body, code = error_response(ServiceUnavailable.code)
         return body, code, {"Retry-After": "10"}
+
+    @app.errorhandler(DataError)
+    def handle_unstorable_value(exc: DataError):
+        # PostgreSQL refuses some input SQLite takes (a NUL character, a number too large for
+        # its column): the request is at fault, not the server.
+        first_line = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+        log.warning("database refused a value on %s: %s", request.path, first_line)
+        from kb.extensions import db
+
+        db.session.rollback()
+        return error_response(400, UNSTORABLE)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

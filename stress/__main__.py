@@ -64,7 +64,7 @@ def faults_phase(site: Site, args: argparse.Namespace) -> dict:
     ok = (len(save_kills) == 3 and len(index_kills) == 2 and not lost and in_sync
           and (outage is None or outage.ok()))
     return {"ok": ok, "save_kills": save_kills, "index_kills": index_kills,
-            "outage": dataclasses.asdict(outage) if outage else None, "editors": dict(ledger.outcomes),
+            "outage": outage.as_dict() if outage else None, "editors": dict(ledger.outcomes),
             "lost_edits": lost, "index_status": status, "index_in_sync": in_sync}
 
 
@@ -83,8 +83,9 @@ def badinput_phase(site: Site, workdir: Path) -> dict:
         f"compared, {report.import_refused} refused with a message; problems: {len(report.import_problems)}")
     for line in (report.server_errors + report.mismatches + report.import_problems)[:15]:
         say("    " + line)
-    return {"ok": report.ok(), **{k: v for k, v in dataclasses.asdict(report).items()
-                                  if k not in ("server_errors", "mismatches", "import_problems")},
+    return {"ok": report.ok(), "requests": report.requests, "statuses": dict(report.statuses),
+            "saved": report.saved, "refused": report.refused, "import_files": report.import_files,
+            "imported": report.imported, "import_refused": report.import_refused,
             "server_errors": report.server_errors[:50], "mismatches": report.mismatches[:50],
             "import_problems": report.import_problems[:50]}
 

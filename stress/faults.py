@@ -119,6 +119,10 @@ class Outage:
     after: collections.Counter = field(default_factory=collections.Counter)
     not_swedish: int = 0
 
+    def as_dict(self) -> dict:
+        return {"down_seconds": self.down_seconds, "recovery_seconds": self.recovery_seconds,
+                "during": dict(self.during), "after": dict(self.after), "not_swedish": self.not_swedish}
+
     def ok(self) -> bool:
         bad_during = sum(n for k, n in self.during.items() if k.startswith("5") and k != "503")
         bad_after = sum(n for k, n in self.after.items() if k.startswith("5"))

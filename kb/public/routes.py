@@ -24,7 +24,8 @@ ORGANISATION_TYPE_BY_SLUG = {slugify(t): t for t in ORGANISATION_TYPES}
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    # Capped: a huge number would overflow the database's OFFSET (500 instead of an empty page).
+    return min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
 
 
 def _paginate(stmt):
@@ -55,7 +56,7 @@ def cases():
 @cached_view(daily=True)  # ETag/304 and the page cache; "daily": the citation shows today's date
 def case(slug: str):
     found, moved = visible_case(slug)
-    if found is None and slug.isdigit():
+    if found is None and slug.isascii() and slug.isdigit() and len(slug) <= 9:  # fits an id column
         found = db.session.get(Case, int(slug))  # short link /exempel/<id>
         moved = found is not None
         if found is not None and not found.is_published:

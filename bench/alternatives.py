@@ -84,8 +84,73 @@ def app_search(app) -> Callable[[str], tuple[list[str], int]]:
     return search
 
 
-def compare(app) -> list[tuple[str, Report]]:
-    """Every alternative on the relevance corpus; ``app`` holds the corpus in our index."""
+def _identity(text: str) -> str:
+    return text
+
+
+def _no_split(word: str, folded: bool = False) -> tuple:
+    return ()
+
+
+def ablations() -> list[tuple[str, list]]:
+    """Our analysis with one piece taken out: (name, [(module, attribute, replacement)])."""
+    from functools import lru_cache
+
+    from kb.search import analysis, query, synonyms
+
+    plain = lru_cache(maxsize=None)(analysis._SNOWBALL.stem)
+    return [
+        ("  without compound splitting", [(analysis, "split_compound", _no_split)]),
+        ("  without the Snowball fixes", [(analysis, "stem", plain), (query, "stem", plain),
+                                          (synonyms, "stem", plain)]),
+        ("  without accent folding", [(analysis, "fold", _identity)]),
+        ("  without synonyms", [(query, "load_synonyms", dict)]),
+    ]
+
+
+def ablated(build_app, patches) -> Callable[[str], tuple[list[str], int]]:
+    """Build the corpus index with ``patches`` applied, and search it with them applied."""
+    from kb.search import analysis
+
+    cached = (analysis.word_terms, analysis.split_compound, analysis._split)
+
+    def clear():
+        for fn in cached:
+            fn.cache_clear()
+
+    with _patched(patches):
+        clear()
+        inner = app_search(build_app())
+    clear()
+
+    def search(q: str) -> tuple[list[str], int]:
+        with _patched(patches):
+            clear()
+            try:
+                return inner(q)
+            finally:
+                clear()
+    return search
+
+
+class _patched:
+    def __init__(self, patches) -> None:
+        self.patches = patches
+        self.saved: list = []
+
+    def __enter__(self):
+        self.saved = [(module, name, getattr(module, name)) for module, name, _ in self.patches]
+        for module, name, value in self.patches:
+            setattr(module, name, value)
+
+    def __exit__(self, *exc) -> None:
+        for module, name, value in self.saved:
+            setattr(module, name, value)
+
+
+def compare(app, build_app=None) -> list[tuple[str, Report]]:
+    """Every alternative on the relevance corpus; ``app`` holds the corpus in our index;
+    ``build_app()`` makes another such app (for the ablations)."""
     stemmer = SwedishStemmer()
     swedish_stops = frozenset(stopwords_for_language("sv"))
     alternatives = [
@@ -98,4 +163,7 @@ def compare(app) -> list[tuple[str, Report]]:
         ("Kunskapsbanken (this index)", app_search(app)),
     ]
     queries = load_queries()
-    return [(name, evaluate(fn, queries)) for name, fn in alternatives]
+    reports = [(name, evaluate(fn, queries)) for name, fn in alternatives]
+    if build_app is not None:
+        reports += [(name, evaluate(ablated(build_app, patches), queries)) for name, patches in ablations()]
+    return reports

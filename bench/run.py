@@ -171,10 +171,34 @@ def fts5(db_path: Path, rounds: int) -> tuple[list[float], float]:
     return timed(run, rounds), build
 
 
-def relevance_table(app) -> list[str]:
+def corpus_app(folder: Path):
+    """An app whose database and index hold the relevance corpus."""
+    from flask_migrate import upgrade
+
+    from kb import create_app, search
+    from kb.extensions import db
+    from kb.services.cases import save_case
+    from tests.search.relevance import load_cases
+
+    folder.mkdir(parents=True)
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
+                      "INDEX_DIR": str(folder / "index")})
+    with app.app_context():
+        upgrade()
+        for data in load_cases():
+            save_case(data)
+        db.session.commit()
+        search.sync_index()
+    return app
+
+
+def relevance_table(folder: Path) -> list[str]:
     from bench.alternatives import compare
 
-    return [report.line(name) for name, report in compare(app)]
+    counter = iter(range(100))
+    reports = compare(corpus_app(folder / "corpus"),
+                      build_app=lambda: corpus_app(folder / f"ablation-{next(counter)}"))
+    return [report.line(name) for name, report in reports]
 
 
 def main() -> int:
@@ -243,21 +267,9 @@ def main() -> int:
     print(f"  ratio Whoosh/FTS5 p50 {statistics.median(ours) / statistics.median(fts_times):.1f}×, "
           f"p95 {percentile(ours, 95) / percentile(fts_times, 95):.1f}×; FTS5 build {fts_build:.1f} s")
     if not args.skip_relevance:
-        from tests.search.relevance import load_cases
-
         print("\nRelevance on tests/search/corpus (33 cases, 62 queries; "
               "recall@10 = all relevant in the top 10):")
-        corpus = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'corpus.sqlite3'}",
-                             "INDEX_DIR": str(tmp / "corpus-index")})
-        with corpus.app_context():
-            upgrade()
-            from kb.services.cases import save_case
-
-            for data in load_cases():
-                save_case(data)
-            db.session.commit()
-            search.sync_index()
-        for line in relevance_table(corpus):
+        for line in relevance_table(tmp):
             print("  " + line)
     shutil.rmtree(tmp, ignore_errors=True)
     return 0

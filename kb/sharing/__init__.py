@@ -5,7 +5,12 @@ DCAT) and the template helpers the public pages use in their ``<head>``.
 """
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 from flask import Blueprint, Flask
+
+from kb.templating import swedish_date
 
 bp = Blueprint("sharing", __name__)
 
@@ -25,9 +30,7 @@ DEFAULTS = {
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the template globals for link previews and sharing."""
-    import os
-
-    from kb.sharing import meta, preview_image, routes  # noqa: F401  (routes attach to bp)
+    from kb.sharing import citation, meta, preview_image, routes  # noqa: F401  (routes attach to bp)
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -48,14 +51,10 @@ def init_app(app: Flask) -> None:
         case_json_ld=meta.case_json_ld,
         list_json_ld=meta.list_json_ld,
         website_json_ld=meta.website_json_ld,
-        case_citation=routes.case_citation,
+        case_citation=citation.case_citation,
     )
 
 
 def _iso_date(value: str | None) -> str:
     """``"2023-05-02"`` (as stored in a revision) → ``2 maj 2023``."""
-    import datetime as dt
-
-    from kb.templating import swedish_date
-
     return swedish_date(dt.date.fromisoformat(value)) if value else ""

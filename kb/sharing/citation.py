@@ -4,7 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app, url_for
+
+from kb.models import Case
 from kb.templating import swedish_date
 
 
@@ -58,3 +62,20 @@ def citation_year(published: dt.date | None, updated: dt.datetime | dt.date | No
     if published is not None:
         return published.year
     return (updated or dt.date.today()).year
+
+
+def case_citation(case: Case, version: int | None = None, saved: dt.datetime | None = None,
+                  data: dict[str, Any] | None = None) -> Citation:
+    """The reference to ``case`` as shown (its current version unless ``version`` is given)."""
+    data = data or {}
+    published = dt.date.fromisoformat(data["published"]) if data.get("published") else case.published
+    number = version or case.version
+    return Citation(
+        organisation=data.get("organisation") or case.organisation.name,
+        title=data.get("title") or case.title,
+        year=citation_year(published, saved or case.updated_at),
+        site=current_app.config["SITE_NAME"],
+        url=url_for("sharing.revision", slug=case.slug, number=number, _external=True),
+        version=number,
+        read_on=dt.date.today(),
+    )

@@ -5,7 +5,6 @@ Thin: the work is in the sibling modules; every public GET here is validated and
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from flask import (
@@ -28,7 +27,7 @@ from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, S
 from kb.queries import published_cases, tag_counts, visible_case
 from kb.sharing import bp, feeds, preview_image, seo
 from kb.sharing import dcat as dcat_doc
-from kb.sharing.citation import Citation, citation_year
+from kb.sharing.citation import case_citation
 from kb.sharing.revisions import published_revisions, published_version
 from kb.slugs import slugify
 
@@ -132,23 +131,6 @@ def _readable_case(slug: str) -> Case:
     if hidden is not None and hidden.status == Status.ARCHIVED:
         abort_with(410, "Exemplet har avpublicerats och visas inte längre.")
     abort(404)
-
-
-def case_citation(case: Case, version: int | None = None, saved: dt.datetime | None = None,
-                  data: dict | None = None) -> Citation:
-    """The reference to ``case`` as shown (its current version unless ``version`` is given)."""
-    data = data or {}
-    published = dt.date.fromisoformat(data["published"]) if data.get("published") else case.published
-    number = version or case.version
-    return Citation(
-        organisation=data.get("organisation") or case.organisation.name,
-        title=data.get("title") or case.title,
-        year=citation_year(published, saved or case.updated_at),
-        site=current_app.config["SITE_NAME"],
-        url=url_for("sharing.revision", slug=case.slug, number=number, _external=True),
-        version=number,
-        read_on=dt.date.today(),
-    )
 
 
 @bp.get("/exempel/<slug>/version/<int:number>")

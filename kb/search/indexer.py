@@ -54,19 +54,29 @@ def _load_cases(session: Session, ids: Iterable[int]) -> dict[int, Case]:
     return {case.id: case for case in session.scalars(stmt)}
 
 
-def _apply_batch(writer: SegmentWriter, session: Session, case_ids: set[int]) -> None:
-    cases = _load_cases(session, case_ids)
-    for case_id in sorted(case_ids):
-        case = cases.get(case_id)
-        if case is None:  # deleted, or no longer published
-            writer.delete_by_term("id", str(case_id))
-        else:
-            writer.update_document(**case_document(case))
+def _apply(writer: SegmentWriter, session: Session, case_ids: list[int]) -> None:
+    """Re-index ``case_ids``: drop their documents, add back the published ones.
+
+    Deletions go through one searcher (update_document would open one per case), and all
+    of them come first: a document added in this writer is invisible to its deletes.
+    """
+    with writer.searcher() as searcher:
+        reader = searcher.reader()
+        for case_id in case_ids:
+            key = str(case_id)
+            if ("id", key) in reader:
+                for docnum in reader.postings("id", key).all_ids():
+                    writer.delete_document(docnum)
+    for start in range(0, len(case_ids), BATCH):
+        for case in _load_cases(session, case_ids[start:start + BATCH]).values():
+            writer.add_document(**case_document(case))
+        session.expunge_all()
 
 
 def _advance(meta: Meta, seen: list[int], now: float) -> Meta:
     """The new position after applying the changes ``seen`` (sorted ids)."""
-    gaps = {k: v for k, v in meta.gaps.items() if k not in seen and now - v <= GAP_SECONDS}
+    found = set(seen)
+    gaps = {k: v for k, v in meta.gaps.items() if k not in found and now - v <= GAP_SECONDS}
     expected = meta.last + 1
     for change_id in seen:
         if change_id > meta.last:
@@ -83,26 +93,16 @@ def _write_meta(writer: SegmentWriter, meta: Meta) -> None:
 
 def apply_changes(writer: SegmentWriter, session: Session, meta: Meta) -> tuple[int, Meta]:
     """Apply every change after ``meta`` inside ``writer``; the new meta is written too."""
-    applied = 0
-    while True:
-        stmt = select(IndexChange.id, IndexChange.case_id).order_by(IndexChange.id).limit(BATCH)
-        if meta.gaps:
-            stmt = stmt.where((IndexChange.id > meta.last) | IndexChange.id.in_(list(meta.gaps)))
-        else:
-            stmt = stmt.where(IndexChange.id > meta.last)
-        rows = session.execute(stmt).all()
-        now = time.time()
-        if not rows:
-            meta = _advance(meta, [], now)  # let expired gaps go
-            break
-        _apply_batch(writer, session, {case_id for _, case_id in rows})
-        applied += len(rows)
-        meta = _advance(meta, [change_id for change_id, _ in rows], now)
-        session.expunge_all()
-        if len(rows) < BATCH:
-            break
+    stmt = select(IndexChange.id, IndexChange.case_id).order_by(IndexChange.id)
+    if meta.gaps:
+        stmt = stmt.where((IndexChange.id > meta.last) | IndexChange.id.in_(list(meta.gaps)))
+    else:
+        stmt = stmt.where(IndexChange.id > meta.last)
+    rows = session.execute(stmt).all()
+    _apply(writer, session, sorted({case_id for _, case_id in rows}))
+    meta = _advance(meta, [change_id for change_id, _ in rows], time.time())
     _write_meta(writer, meta)
-    return applied, meta
+    return len(rows), meta
 
 
 def catch_up(store: IndexStore, timeout: float) -> int:

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import RegexTokenizer
 
 from kb.search.analysis import folded_words_analyzer, swedish_analyzer, words_analyzer
@@ -13,6 +13,8 @@ from kb.search.analysis import folded_words_analyzer, swedish_analyzer, words_an
 # Values of facet fields are joined with this separator (tag names may hold commas).
 SEP = "\x1f"
 META_ID = "__meta__"
+# Bump when the schema or the analysis changes: older generations are then rebuilt.
+SCHEMA_VERSION = "4"
 # Free-text fields and how much a match in each weighs (query-time boosts).
 TEXT_FIELDS = {"title": 3.0, "summary": 2.0, "tags_text": 2.5, "place": 1.5, "body": 1.0}
 FACET_FIELDS = ("tag", "county", "organisation_type", "article", "year")
@@ -29,13 +31,13 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         doctype=fields.ID(),
-        slug=fields.ID(stored=True),
+        slug=fields.STORED(),
         title_stored=fields.STORED(),
         meta=fields.STORED(),
         version=fields.STORED(),
         words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
         title_words=fields.TEXT(analyzer=folded_words_analyzer(), phrase=False),
-        published=fields.NUMERIC(int, bits=32, sortable=True, signed=True),
+        published=fields.COLUMN(columns.NumericColumn("i", default=0)),
         **text,
         **{name: fields.TEXT(analyzer=_values(), phrase=False) for name in FACET_FIELDS},
     )
@@ -67,7 +69,7 @@ def case_document(case: Any) -> dict[str, Any]:
         "tags_text": " . ".join(tags),
         "place": " . ".join(p for p in place if p),
         "body": body,
-        "words": " ".join((case.title, case.summary, " ".join(tags), body)),
+        "words": " ".join((case.title, case.summary, " ".join(tags))),
         "title_words": case.title + " " + " ".join(tags),
         "published": (published or dt.date(1970, 1, 1)).toordinal(),
         "tag": SEP.join(tags),

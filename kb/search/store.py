@@ -26,10 +26,11 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from kb.search.schema import META_ID, build_schema
+from kb.search.schema import META_ID, SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
+VERSION_FILE = "SCHEMA_VERSION"
 # Errors that mean the files on disk are missing or damaged, not a bug in our code.
 DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error,
           whoosh_index.IndexError, KeyError, ValueError)
@@ -84,6 +85,8 @@ class IndexStore:
             raise IndexMissing(f"no live index in {self.root}")
         with self._lock:
             if name != self._generation or self._ix is None:
+                if not self._current_schema(name):
+                    raise IndexMissing(f"index {name} was built for another schema version")
                 try:
                     ix = whoosh_index.open_dir(str(self.root / name))
                 except DAMAGE as exc:
@@ -91,6 +94,12 @@ class IndexStore:
                 self._ix, self._generation, self._searcher = ix, name, None
                 self.cache.clear()
             return self._ix
+
+    def _current_schema(self, name: str) -> bool:
+        try:
+            return (self.root / name / VERSION_FILE).read_text(encoding="utf-8").strip() == SCHEMA_VERSION
+        except OSError:
+            return False
 
     def searcher(self) -> Searcher:
         """A searcher on the newest commit of the live generation (shared, do not close)."""
@@ -124,6 +133,7 @@ class IndexStore:
         name = f"g{time.time_ns():d}-{os.getpid()}"
         path = self.root / name
         path.mkdir()
+        (path / VERSION_FILE).write_text(SCHEMA_VERSION, encoding="utf-8")
         return name, whoosh_index.create_in(str(path), build_schema())
 
     def swap(self, name: str) -> None:

@@ -11,7 +11,7 @@ import yaml
 from kb.services.cases import find_case, save_case
 from kb.services.reference import load_reference_data, reference_loaded
 from kb.services.validation import FIELDS, CaseValidationError
-from kb.slugs import slugify
+from kb.slugs import is_valid_slug, slugify
 
 
 class ImportFailed(Exception):
@@ -126,7 +126,9 @@ def _import_one(case_file: CaseFile, result: ImportResult, seen: dict[str, Path]
     if slug in seen:
         raise CaseValidationError({"slug": f"samma kortnamn ”{slug}” som {seen[slug]}."})
     seen[slug] = case_file.path
-    existing = find_case(slug)
+    # An impossible slug cannot name a stored case; validation reports it (and PostgreSQL
+    # would refuse e.g. a NUL character in the lookup itself).
+    existing = find_case(slug) if is_valid_slug(slug) else None
     version = existing.version if existing else None
     data["slug"] = slug
     case = save_case(data, case=existing, message=f"Import från {case_file.path.name}")

@@ -7,6 +7,8 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kb.errors import error_response
+
 # No 'unsafe-inline' anywhere: scripts and styles come from our own files only.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -28,8 +30,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-# Pages with personal data or one-time links must not stay in shared caches or history.
-PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-losenord")
+# Pages with personal data, one-time links or a session's CSRF token must not be cached.
+PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-losenord", "/tipsa")
 HSTS = "max-age=31536000; includeSubDomains"
 CSRF_MESSAGE = ("Formuläret kunde inte skickas eftersom säkerhetsnyckeln saknas eller är för gammal. "
                 "Ladda om sidan och försök igen.")
@@ -75,14 +77,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(exc: CSRFError):
-        from kb.errors import error_response
-
         return error_response(400, CSRF_MESSAGE)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded):
-        from kb.errors import error_response
-
         if exc.response is not None:  # a page re-rendered with what the user typed
             response = exc.response
             response.status_code = 429

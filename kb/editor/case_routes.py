@@ -31,6 +31,7 @@ from kb.services.workflow import (
     can_delete,
     can_edit,
     can_mark_reviewed,
+    is_reviewer,
     mark_reviewed,
     transition,
 )
@@ -67,7 +68,7 @@ def _render_form(case: Case | None, values: dict, errors: dict | None = None, st
         "editor/case_form.html", case=case, values=values, errors=errors or {},
         error_list=sorted_errors(errors or {}), conflict=conflict,
         version=version if version is not None else (case.version if case else None),
-        message=message, can_set_reviewed=_user().has_role(Role.REVIEWER),
+        message=message, can_set_reviewed=is_reviewer(_user()),
         **reference_choices(),
     ), status
 

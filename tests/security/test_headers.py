@@ -46,6 +46,7 @@ def test_error_pages_from_exceptions_have_them_too(client, app):
 def test_private_pages_are_not_stored_by_caches(clients):
     assert clients["editor"].get("/redaktion/").headers["Cache-Control"] == "no-store"
     assert clients["anon"].get("/login").headers["Cache-Control"] == "no-store"
+    assert clients["anon"].get("/tipsa").headers["Cache-Control"] == "no-store"  # CSRF token
 
 
 def _set_cookie(response, name):

@@ -46,8 +46,8 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = IndexStore(app.config["INDEX_DIR"])
     if app.config["SEARCH_CATCH_UP_ON_START"]:
         with app.app_context():
-            try:
-                _with_index(lambda store: indexer.catch_up(store, app.config["INDEX_LOCK_TIMEOUT"]))
+            try:  # without waiting for the lock: whoever holds it is catching up already
+                _with_index(lambda store: indexer.catch_up(store, 0))
             except SQLAlchemyError as exc:  # e.g. before `kb db upgrade` created the tables
                 log.debug("search index not caught up at start-up: %s", exc)
 
@@ -62,9 +62,10 @@ def _with_index(action: Callable[[IndexStore], T]) -> T:
     try:
         return action(store)
     except IndexMissing as exc:
+        broken = store.live_generation() or ""
         log.warning("search index unusable (%s); rebuilding from the database", exc)
         store.forget()
-        indexer.rebuild(store)
+        indexer.rebuild(store, unless_replaced=broken)  # once, even if several workers notice
         return action(store)
 
 

@@ -127,12 +127,16 @@ def catch_up(store: IndexStore, timeout: float) -> int:
         return applied
 
 
-def rebuild(store: IndexStore) -> int:
+def rebuild(store: IndexStore, unless_replaced: str | None = None) -> int:
     """Build a new generation from the database, swap it in, then catch up.
 
-    Returns the number of published cases indexed.
+    With ``unless_replaced`` (the generation found unusable, or "" for none), nothing is
+    done if another process has swapped in a new generation meanwhile. Returns the number
+    of published cases indexed (or -1 when the rebuild was left to the other process).
     """
     with store.rebuild_lock(), _session() as session:
+        if unless_replaced is not None and store.live_generation() not in (None, unless_replaced):
+            return -1
         upto = _max_change(session)
         present = set(session.scalars(select(IndexChange.id).where(IndexChange.id > upto - GAP_WINDOW)))
         now = time.time()

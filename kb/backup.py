@@ -246,9 +246,8 @@ def _reset_sequences(conn: sa.Connection, tables: list[sa.Table]) -> None:
             sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
                                     {"t": table.name, "c": column.name}).scalar()
             if sequence:
-                conn.execute(sa.text(
-                    f'SELECT setval(:s, COALESCE((SELECT max("{column.name}") FROM "{table.name}"), 0) + 1, '
-                    "false)"), {"s": sequence})  # nosec B608 - names come from the reflected schema
+                highest = sa.select(sa.func.max(column)).scalar_subquery()
+                conn.execute(sa.select(sa.func.setval(sequence, sa.func.coalesce(highest, 0) + 1, False)))
 
 
 @click.command("backup")

@@ -173,7 +173,7 @@ def _build_token(app: Flask) -> str:
             for name in files:
                 stat = os.stat(os.path.join(base, name))
                 parts.append(f"{base}/{name}:{stat.st_mtime_ns}:{stat.st_size}")
-    return hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()[:12]
+    return hashlib.sha1("|".join(sorted(parts)).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def _etag(stamp: DataStamp, daily: bool) -> str:
@@ -183,7 +183,7 @@ def _etag(stamp: DataStamp, daily: bool) -> str:
         repr(sorted((request.view_args or {}).items())), repr(args), stamp.token,
         dt.date.today().isoformat() if daily else "",
     ])
-    return hashlib.sha1(key.encode()).hexdigest()[:24]
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:24]
 
 
 @functools.lru_cache(maxsize=4)

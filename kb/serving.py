@@ -75,4 +75,5 @@ def serve_command(bind: str | None, workers: int | None) -> None:
         os.environ["KB_BIND"] = bind
     if workers:
         os.environ["KB_WORKERS"] = str(workers)
-    os.execv(gunicorn, [gunicorn, "--config", CONFIG_FILE])  # nosec B606 - fixed argv, no shell
+    # A fixed argument list, no shell: gunicorn replaces this process (signals reach it).
+    os.execv(gunicorn, [gunicorn, "--config", CONFIG_FILE])  # nosec B606

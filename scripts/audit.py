@@ -7,7 +7,7 @@ so this wrapper counts what was really audited and fails loudly otherwise.
 from __future__ import annotations
 
 import json
-import subprocess  # nosec B404 - runs pip-audit from this virtualenv
+import subprocess  # nosec B404
 import sys
 from pathlib import Path
 
@@ -16,7 +16,7 @@ SERVICES = ("pypi", "osv")
 
 
 def run(service: str) -> tuple[list[dict], str]:
-    proc = subprocess.run(  # nosec B603 - fixed argv
+    proc = subprocess.run(  # nosec B603
         [PIP_AUDIT, "--progress-spinner", "off", "--skip-editable", "--format", "json",
          "--vulnerability-service", service],
         capture_output=True, text=True, check=False,

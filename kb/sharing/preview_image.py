@@ -85,7 +85,7 @@ def render_card(title: str, byline: str, site_name: str, fonts: str) -> bytes:
 
 
 def card_path(directory: str, case_id: int, version: int, title: str, byline: str) -> Path:
-    digest = hashlib.sha1(f"{title}\x00{byline}".encode()).hexdigest()[:10]
+    digest = hashlib.sha1(f"{title}\x00{byline}".encode(), usedforsecurity=False).hexdigest()[:10]
     return Path(directory) / f"case-{case_id}-v{version}-{digest}.png"
 
 

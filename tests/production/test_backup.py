@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kb import create_app
 from kb.backup import _encode, _tables
 from kb.extensions import db
-from kb.models import AuditEvent, User
+from kb.models import AuditEvent, Case, User
 
 
 def all_rows() -> dict[str, list[dict]]:
@@ -166,5 +166,11 @@ def test_restored_site_serves_the_cases_and_its_index_is_in_sync(app, runner, fi
         assert "Barnrättsombud i grundskolan" in page.get_data(as_text=True)
         assert client.get("/exempel/barnrattsombud-i-skolan").status_code == 301
         assert search.index_status()["in_sync"]
+        from kb.services.cases import save_case
+
+        # The id sequences continue after the restored rows (PostgreSQL would collide otherwise).
+        created = save_case({**case_data_of(db.session.get(Case, 1)), "slug": "ny-efter-aterstallning"})
+        db.session.commit()
+        assert created.id > max(row["id"] for row in filled["cases"])
         db.session.remove()
         db.engine.dispose()

@@ -16,23 +16,16 @@ from kb.extensions import db
 from kb.models import Case, Status
 from kb.search import query as sq
 from kb.search import scoring as sc
-from kb.search.analysis import (
-    FOLD_MARK,
-    WORD_PATTERN,
-    fold,
-    lexicon,
-    split_compound,
-    word_terms,
-    words_with_offsets,
-)
+from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold
+from kb.search.highlight import SNIPPET_CHARS, case_snippet
 from kb.search.params import SearchParams
 from kb.search.schema import FACET_FIELDS, plain_text
 from kb.search.scoring import Scorer
+from kb.search.spelling import suggestion
 from kb.search.store import IndexStore
 
 # Facets where several chosen values mean "any of them"; their counts ignore their own filter.
 ANY_OF = ("county", "organisation_type", "year")
-SNIPPET_CHARS = 220
 ALL = "_all"
 
 
@@ -116,41 +109,6 @@ def _facet_counts(table, matched: frozenset[int], filters: dict[str, frozenset[i
     return counts
 
 
-def snippet(text: str, terms: frozenset[str], width: int = SNIPPET_CHARS) -> Markup | None:
-    """The stretch of ``text`` with the most matched words, those words in ``<mark>``."""
-    spans = [(start, end) for word, start, end in words_with_offsets(text)
-             if not terms.isdisjoint(word_terms(word).index_terms)]
-    if not spans:
-        return None
-    best, best_count = 0, 0
-    for i, (start, _) in enumerate(spans):
-        count = sum(1 for s, e in spans[i:] if e <= start + width)
-        if count > best_count:
-            best, best_count = i, count
-    start = spans[best][0]
-    begin = max(0, text.rfind(" ", 0, max(0, start - 40)) + 1) if start > 40 else 0
-    end = min(len(text), begin + width)
-    if end < len(text):
-        end = text.rfind(" ", begin, end) if " " in text[begin:end] else end
-    out, pos = [], begin
-    for s, e in spans:
-        if s < pos or e > end:
-            continue
-        out.append(escape(text[pos:s]))
-        out.append(Markup("<mark>%s</mark>") % text[s:e])
-        pos = e
-    out.append(escape(text[pos:end]))
-    body = Markup("").join(out).strip()
-    prefix = Markup("… ") if begin > 0 else Markup("")
-    suffix = Markup(" …") if end < len(text) else Markup("")
-    return prefix + body + suffix
-
-
-def _case_snippet(case: Case, terms: frozenset[str]) -> Markup:
-    body = " ".join(plain_text(case.body, headings=False).split())
-    return snippet(case.summary, terms) or snippet(body, terms) or escape(case.summary[:SNIPPET_CHARS])
-
-
 def load_published(ids: list[int]) -> dict[int, Case]:
     """Published cases by id (never a draft, even if a stale index still lists it)."""
     if not ids:
@@ -158,34 +116,6 @@ def load_published(ids: list[int]) -> dict[int, Case]:
     stmt = (select(Case).where(Case.id.in_(ids), Case.status == Status.PUBLISHED)
             .options(selectinload(Case.tags)))
     return {c.id: c for c in db.session.scalars(stmt)}
-
-
-def _misspelt(searcher: Searcher, word: str) -> bool:
-    """Neither in the index's words, the dictionary, nor a compound of known words."""
-    if len(word) < 4 or word.isdigit() or searcher.doc_frequency("words", word):
-        return False
-    return not (lexicon().knows(word) or lexicon().knows_inflected(word) or split_compound(word))
-
-
-def suggestion(searcher: Searcher, parsed: sq.ParsedQuery, text: str) -> str | None:
-    """``text`` with misspelt words replaced by the closest words in the index."""
-    corrector = None
-    fixed = text
-    for unit in parsed.units:
-        for word in unit.words:
-            if (unit.synonyms and len(word) <= 5) or not _misspelt(searcher, word):  # BKA, SoL …
-                continue
-            corrector = corrector or searcher.corrector("words")
-            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) < 6 else 2, prefix=1)
-            if found:
-                fixed = _replace_word(fixed, word, found[0])
-    return fixed if fixed != text else None
-
-
-def _replace_word(text: str, word: str, replacement: str) -> str:
-    lowered = text.lower()
-    at = lowered.find(word)
-    return text if at < 0 else text[:at] + replacement + text[at + len(word):]
 
 
 def _scorer(store: IndexStore, searcher: Searcher) -> Scorer:
@@ -258,7 +188,7 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     for docnum, score in page:
         case = cases.get(ids[docnum])
         if case is not None:
-            snip = _case_snippet(case, terms) if terms else escape(case.summary[:SNIPPET_CHARS])
+            snip = case_snippet(case, terms) if terms else escape(case.summary[:SNIPPET_CHARS])
             result.hits.append(Hit(case, score, snip))
     return result
 

@@ -7,7 +7,8 @@ gunicorn, 2 workers, 127.0.0.1 — one after the other in this run, and loads ea
   hello-world            GET /
   case page, fresh       GET /exempel/<slug>                 (200, full page)
   case page, 304         GET /exempel/<slug> + If-None-Match (conditional)
-  case page, rendered    the same page with the page cache and fast path off (reference)
+  for reference: the same page through Flask with only the page cache (fast path off),
+  and rendered on every request (both caches off)
 
 Targets (issue 5): fresh ≥ 50 % and 304 ≥ 80 % of hello-world. Loopback only, bounded in
 time: 3 alternating rounds of ``--duration`` seconds (default 5) per figure, medians shown;
@@ -202,10 +203,18 @@ def run(seconds: int, rounds: int) -> list[Result]:
         for server in servers:
             server.stop()
         servers.clear()
-        # For reference: the same page rendered by Flask on every request (no caches).
+        # For reference: through Flask with only the page cache (no fast path), and the same
+        # page rendered on every request (no caches at all).
+        flask_only = Server("wsgi:app", dict(env, KB_FAST_PATH="false"), workdir)
+        servers.append(flask_only)
+        results.append(measure("  via Flask, fresh", flask_only, CASE, seconds))
+        results.append(measure("  via Flask, 304", flask_only, CASE, seconds, {"If-None-Match": etag},
+                               expect=304))
+        flask_only.stop()
+        servers.remove(flask_only)
         uncached = Server("wsgi:app", dict(env, KB_PAGE_CACHE_SIZE="0", KB_FAST_PATH="false"), workdir)
         servers.append(uncached)
-        results.append(measure("case page, rendered each time", uncached, CASE, seconds))
+        results.append(measure("  rendered each time", uncached, CASE, seconds))
         return results
     finally:
         for server in servers:

@@ -30,9 +30,8 @@ def field_text(key: str, value: Any) -> str:
             " · ".join(str(v) for v in row.values() if v) if isinstance(row, Mapping) else str(row)
             for row in value
         )
-    if isinstance(value, list | tuple | set):
-        items = sorted(value, key=str) if isinstance(value, set) else value
-        return ", ".join(str(v) for v in items)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
     return str(value).strip()
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from kb.extensions import db
-from kb.models import Case, IndexChange, Revision, SlugRedirect
+from kb.models import IndexChange, Revision, SlugRedirect
 from kb.services.cases import VersionConflict, case_to_data, save_case
 from kb.services.validation import CaseValidationError
 from kb.slugs import slugify

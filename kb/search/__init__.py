@@ -108,8 +108,15 @@ def search(params: SearchParams) -> SearchResult:
 
 
 def related_cases(case: Any, limit: int = 4) -> list:
-    """Published cases most like ``case`` (more-like-this on the index)."""
-    return _with_index(lambda store: engine.related(store, case, limit))
+    """Published cases most like ``case`` (more-like-this on the index).
+
+    A side dish of the case page: if the index cannot answer, the page goes without.
+    """
+    try:
+        return _with_index(lambda store: engine.related(store, case, limit))
+    except Exception:
+        log.exception("related cases unavailable for case %s", getattr(case, "id", "?"))
+        return []
 
 
 def typeahead(text: str, limit: int = 8) -> list[dict[str, str]]:

@@ -120,7 +120,8 @@ def catch_up(store: IndexStore, timeout: float) -> int:
             log.debug("search index busy; another process is applying changes")
             return 0
         with writer:  # commits on success, cancels (releasing the lock) on error
-            meta = Meta.from_json((writer.searcher().document(id=META_ID) or {}).get("meta"))
+            with writer.searcher() as searcher:  # the newest commit, now that we hold the lock
+                meta = Meta.from_json((searcher.document(id=META_ID) or {}).get("meta"))
             applied, _ = apply_changes(writer, session, meta)
         if applied:
             log.info("search index: applied %d change(s)", applied)

@@ -1,4 +1,4 @@
-"""From what a user typed to a Whoosh query: words, "phrases", synonyms, compounds.
+"""From what a user typed to a query (kb.search.scoring): words, "phrases", synonyms, compounds.
 
 Only our own small syntax is understood (words and double-quoted phrases); anything else a
 user types (field names, operators, brackets, control characters) is just text.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, folded_stem, query_word_terms, stem, tokenize
 from kb.search.schema import TEXT_FIELDS
-from kb.search.synonyms import MAX_WORDS, Phrase, load_synonyms
+from kb.search.synonyms import MAX_WORDS, Expression, load_synonyms
 
 MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32
@@ -30,8 +30,7 @@ class Unit:
 
     words: list[str]  # lower-cased surface words (stop words removed)
     phrase: bool = False
-    synonyms: tuple[Phrase, ...] = ()
-    text: str = ""  # as typed, for "Menade du …?"
+    synonyms: tuple[Expression, ...] = ()
 
 
 @dataclass
@@ -50,7 +49,7 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse(text: str, synonyms: dict[Phrase, tuple[Phrase, ...]] | None = None) -> ParsedQuery:
+def parse(text: str, synonyms: dict[Expression, tuple[Expression, ...]] | None = None) -> ParsedQuery:
     """Split ``text`` into units; an unbalanced quote is ignored."""
     text = clean(text)
     pieces = text.split('"')
@@ -60,15 +59,15 @@ def parse(text: str, synonyms: dict[Phrase, tuple[Phrase, ...]] | None = None) -
         words = [t.text for t in tokenize(piece)]
         quoted = i % 2 == 1 and (closed or i < len(pieces) - 1)
         if quoted and len(words) > 1:
-            units.append(Unit(words, phrase=True, text=piece.strip()))
+            units.append(Unit(words, phrase=True))
         else:
-            units.extend(Unit([w], text=w) for w in words)
+            units.extend(Unit([w]) for w in words)
     units = units[:MAX_UNITS]
     table = load_synonyms() if synonyms is None else synonyms
     return ParsedQuery(_apply_synonyms(units, table) if table else units)
 
 
-def _apply_synonyms(units: list[Unit], table: dict[Phrase, tuple[Phrase, ...]]) -> list[Unit]:
+def _apply_synonyms(units: list[Unit], table: dict[Expression, tuple[Expression, ...]]) -> list[Unit]:
     """Merge runs of single words that form a known expression into one unit."""
     out: list[Unit] = []
     i = 0
@@ -76,7 +75,7 @@ def _apply_synonyms(units: list[Unit], table: dict[Phrase, tuple[Phrase, ...]]) 
         unit = units[i]
         if unit.phrase:
             key = tuple(stem(w) for w in unit.words)
-            out.append(Unit(unit.words, True, table.get(key, ()), unit.text))
+            out.append(Unit(unit.words, True, table.get(key, ())))
             i += 1
             continue
         for size in range(min(MAX_WORDS, len(units) - i), 0, -1):
@@ -86,7 +85,7 @@ def _apply_synonyms(units: list[Unit], table: dict[Phrase, tuple[Phrase, ...]]) 
             key = tuple(stem(u.words[0]) for u in run)
             if key in table:
                 words = [u.words[0] for u in run]
-                out.append(Unit(words, size > 1, table[key], " ".join(words)))
+                out.append(Unit(words, size > 1, table[key]))
                 i += size
                 break
         else:

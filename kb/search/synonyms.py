@@ -13,21 +13,21 @@ log = logging.getLogger(__name__)
 DEFAULT_PATH = ROOT / "seed_data" / "synonyms.yaml"
 MAX_WORDS = 6
 
-Phrase = tuple[str, ...]  # stems of the words of an expression
+Expression = tuple[str, ...]  # stems of the words of an expression
 
 
-def expression_stems(text: str) -> Phrase:
+def expression_stems(text: str) -> Expression:
     return tuple(stem(t.text) for t in tokenize(text))
 
 
 @lru_cache(maxsize=4)
-def load_synonyms(path: str = str(DEFAULT_PATH)) -> dict[Phrase, tuple[Phrase, ...]]:
+def load_synonyms(path: str = str(DEFAULT_PATH)) -> dict[Expression, tuple[Expression, ...]]:
     """Each expression (as stems) → the other expressions of its group."""
     file = Path(path)
     if not file.exists():
         return {}
     data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    table: dict[Phrase, list[Phrase]] = {}
+    table: dict[Expression, list[Expression]] = {}
     for group in data.get("grupper") or []:
         phrases = list(dict.fromkeys(p for p in (expression_stems(str(e)) for e in group) if p))
         for phrase in phrases:

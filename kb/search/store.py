@@ -67,7 +67,7 @@ class IndexStore:
         self._generation: str | None = None
         self._ix: whoosh_index.Index | None = None
         self._searcher: Searcher | None = None
-        self._meta: tuple[int, Meta] | None = None  # (id of searcher, meta)
+        self._meta: tuple[Searcher, Meta] | None = None
         self.cache: dict[Any, Any] = {}  # derived from the current searcher (facets, postings)
 
     # -- generations ---------------------------------------------------------------
@@ -120,11 +120,11 @@ class IndexStore:
         """The change-log position of the searcher's commit."""
         searcher = searcher or self.searcher()
         with self._lock:
-            if self._meta and self._meta[0] == id(searcher):
+            if self._meta and self._meta[0] is searcher:
                 return self._meta[1]
             stored = searcher.document(id=META_ID)
             meta = Meta.from_json(stored.get("meta") if stored else None)
-            self._meta = (id(searcher), meta)
+            self._meta = (searcher, meta)
             return meta
 
     def create_generation(self) -> tuple[str, whoosh_index.Index]:

@@ -9,9 +9,12 @@ from kb.serving import ACCESS_LOG_FORMAT, default_workers
 wsgi_app = "kb:create_app()"
 bind = os.environ.get("KB_BIND", "127.0.0.1:8000").split(",")
 workers = int(os.environ.get("KB_WORKERS") or default_workers())
-# Threads let a worker overlap database and index waits; processes give the parallelism.
-worker_class = os.environ.get("KB_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("KB_THREADS", "4"))
+# One request per process at a time (sync), behind nginx, which buffers slow clients.
+# Threaded workers (gthread) crashed with SIGSEGV under `make stress` bad input (a C
+# extension that is not thread-safe), so they are opt-in: KB_WORKER_CLASS=gthread.
+worker_class = os.environ.get("KB_WORKER_CLASS", "sync")
+# gunicorn turns "sync" into "gthread" whenever threads > 1, so sync means one thread.
+threads = int(os.environ.get("KB_THREADS", "4")) if worker_class == "gthread" else 1
 timeout = int(os.environ.get("KB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("KB_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5

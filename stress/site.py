@@ -66,6 +66,7 @@ class Site:
 
     def close(self) -> None:
         self.server.stop()
+        self.schemas.reconnect()  # the fault phase restarted PostgreSQL under the old one
         self.schemas.close()
 
 

@@ -66,6 +66,13 @@ class PostgresSchemas:
         self._count = 0
         self.drop_abandoned()
 
+    def reconnect(self) -> None:
+        """A new connection (after the server restarted, as `make stress` makes it do)."""
+        import psycopg
+
+        self.conn.close()
+        self.conn = psycopg.connect(_conninfo(self.server_url), autocommit=True)
+
     def new(self, label: str = "") -> str:
         """A fresh empty schema; returns its name."""
         self._count += 1

@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request, url_for
 from kb import search
 from kb.api import bp
 from kb.api.serializers import case_url
-from kb.search import SearchParamError, SearchResult, parse_params
+from kb.search import SearchParamError, SearchResult, SearchUnavailable, parse_params
 
 
 def search_json(result: SearchResult) -> dict[str, Any]:
@@ -48,7 +48,12 @@ def search_cases():
     except SearchParamError as exc:
         return jsonify({"error": {"status": 400, "title": "Felaktig sökning",
                                   "message": exc.message, "parameter": exc.name}}), 400
-    return jsonify(search_json(search.search(params)))
+    try:
+        result = search.search(params)
+    except SearchUnavailable as exc:
+        return jsonify({"error": {"status": 503, "title": "Sökningen är tillfälligt otillgänglig",
+                                  "message": exc.message}}), 503, {"Retry-After": "30"}
+    return jsonify(search_json(result))
 
 
 @bp.get("/search/typeahead")

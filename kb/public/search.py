@@ -8,10 +8,11 @@ from typing import Any
 from flask import current_app, render_template, request, url_for
 
 from kb import search as search_service
+from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import Article
 from kb.public import bp
-from kb.search import SearchParamError, SearchParams, SearchResult, parse_params
+from kb.search import SearchParamError, SearchParams, SearchResult, SearchUnavailable, parse_params
 
 FILTER_KEYS = ("tag", "county", "organisation_type", "article", "year_from", "year_to")
 
@@ -65,7 +66,12 @@ def search():
         params = parse_params(request.args, current_app.config["PER_PAGE"], clamp_page=True)
     except SearchParamError as exc:
         error, params = exc, SearchParams()
-    result: SearchResult | None = None if error else search_service.search(params)
+    result: SearchResult | None = None
+    if error is None:
+        try:
+            result = search_service.search(params)
+        except SearchUnavailable as exc:
+            abort_with(503, exc.message)
     articles = {str(a.number): a for a in db.session.scalars(db.select(Article))}
     pages = ResultPages(params.page, params.per_page, result.total) if result else None
     chosen = {key: args.get(key, []) for key in FILTER_KEYS}

@@ -28,6 +28,7 @@ __all__ = [
     "SearchParamError",
     "SearchParams",
     "SearchResult",
+    "SearchUnavailable",
     "index_status",
     "init_app",
     "parse_params",
@@ -56,6 +57,12 @@ def _store() -> IndexStore:
     return current_app.extensions[EXTENSION]
 
 
+class SearchUnavailable(Exception):
+    """The index could not be used or rebuilt (disk full, no permission …)."""
+
+    message = "Sökindexet byggs om eller kan inte läsas just nu. Försök igen om en liten stund."
+
+
 def _with_index(action: Callable[[IndexStore], T]) -> T:
     """Run ``action``; if the index is missing or damaged, rebuild it once and retry."""
     store = _store()
@@ -65,8 +72,12 @@ def _with_index(action: Callable[[IndexStore], T]) -> T:
         broken = store.live_generation() or ""
         log.warning("search index unusable (%s); rebuilding from the database", exc)
         store.forget()
-        indexer.rebuild(store, unless_replaced=broken)  # once, even if several workers notice
-        return action(store)
+        try:
+            indexer.rebuild(store, unless_replaced=broken)  # once, even if several workers notice
+            return action(store)
+        except (IndexMissing, OSError) as again:
+            log.error("search index could not be rebuilt: %s", again)
+            raise SearchUnavailable(str(again)) from again
 
 
 def _catch_up(store: IndexStore, timeout: float) -> None:

@@ -202,3 +202,24 @@ def test_out_of_order_commits_are_not_lost(app, case_data):
     db.session.commit()
     assert _slugs("läger") == ["vara-lager"]
     assert search.index_status()["in_sync"]
+
+
+def test_an_index_that_cannot_be_built_is_503_not_500(app, client, make_case, monkeypatch):
+    make_case(title="Badplats för alla", slug="badplats")
+    from kb.search import _store, indexer
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    _store().forget()
+    import shutil
+
+    shutil.rmtree(app.config["INDEX_DIR"], ignore_errors=True)
+    monkeypatch.setattr(indexer, "rebuild", fail)
+    response = client.get("/api/v1/search?q=badplats")
+    assert response.status_code == 503
+    assert "Försök igen" in response.get_json()["error"]["message"]
+    page = client.get("/sok?q=badplats")
+    assert page.status_code == 503 and "Försök igen" in page.get_data(as_text=True)
+    case_page = client.get("/exempel/badplats")
+    assert case_page.status_code == 200  # the case page does without related cases

@@ -178,6 +178,42 @@ def fts5(db_path: Path, rounds: int) -> tuple[list[float], float]:
     return timed(run, rounds), build
 
 
+def bulk_load(cases: list[dict]) -> None:
+    """Insert ``cases`` with plain SQL (no validation, Markdown or revisions): for large N,
+    where `kb import` alone would take most of an hour. The change log gets a row per case,
+    as save_case would write."""
+    import datetime as dt
+
+    from kb.extensions import db
+    from kb.models import Case, County, IndexChange, Organisation, Tag, case_articles, case_tags
+
+    counties = {c.name: c.code for c in db.session.scalars(db.select(County))}
+    organisations = sorted({(c["organisation"], c["organisation_type"]) for c in cases})
+    db.session.execute(db.insert(Organisation),
+                       [{"name": n, "organisation_type": t} for n, t in organisations])
+    org_ids = dict(db.session.execute(db.select(Organisation.name, Organisation.id)).all())
+    tag_names = sorted({t for c in cases for t in c["tags"]})
+    db.session.execute(db.insert(Tag), [{"name": n, "slug": f"t{i}"} for i, n in enumerate(tag_names)])
+    tag_ids = dict(db.session.execute(db.select(Tag.name, Tag.id)).all())
+    now = dt.datetime.now(dt.UTC)
+    for start in range(0, len(cases), 5000):
+        chunk = cases[start:start + 5000]
+        db.session.execute(db.insert(Case), [{
+            "id": start + i + 1, "slug": c["slug"], "title": c["title"], "summary": c["summary"],
+            "body": c["body"], "body_html": "", "organisation_id": org_ids[c["organisation"]],
+            "county_code": counties.get(c["county"]), "year": c["year"],
+            "published": dt.date.fromisoformat(c["published"]), "status": c["status"], "version": 1,
+            "created_at": now, "updated_at": now} for i, c in enumerate(chunk)])
+        db.session.execute(case_tags.insert(), [
+            {"case_id": start + i + 1, "tag_id": tag_ids[t]} for i, c in enumerate(chunk) for t in c["tags"]])
+        db.session.execute(case_articles.insert(), [
+            {"case_id": start + i + 1, "article_number": a}
+            for i, c in enumerate(chunk) for a in c["articles"]])
+        db.session.execute(db.insert(IndexChange),
+                           [{"case_id": start + i + 1} for i in range(len(chunk))])
+    db.session.commit()
+
+
 def corpus_app(folder: Path):
     """An app whose database and index hold the relevance corpus."""
     from flask_migrate import upgrade
@@ -213,7 +249,10 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1000, help="number of synthetic cases (default 1000)")
     parser.add_argument("--rounds", type=int, default=0, help="rounds of the query mix (default by N)")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--bulk", action="store_true",
+                        help="insert with plain SQL instead of `kb import` (default above 20,000 cases)")
     parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument("--skip-rebuild", action="store_true")
     args = parser.parse_args()
     rounds = args.rounds or (8 if args.n <= 10_000 else 3)
     logging.disable(logging.WARNING)
@@ -234,19 +273,25 @@ def main() -> int:
     with app.app_context():
         upgrade()
     cases = generate(args.n)
-    write_files(cases, tmp / "cases")
+    bulk = args.bulk or args.n > 20_000
+    if not bulk:
+        write_files(cases, tmp / "cases")
     published = sum(1 for c in cases if c["status"] == "published")
     with app.app_context():
-        imported = clock(lambda: (import_paths([tmp / "cases"]), db.session.commit()))
+        if bulk:
+            imported = clock(lambda: bulk_load(cases))
+        else:
+            imported = clock(lambda: (import_paths([tmp / "cases"]), db.session.commit()))
         indexed = clock(search.sync_index)
         status = search.index_status()
         assert status["in_sync"], status
-        rebuilt = clock(search.rebuild_index)
+        rebuilt = (0.0, 0.0) if args.skip_rebuild else clock(search.rebuild_index)
         live = Path(search.index_status()["index"])
     load = os.getloadavg()[0]
     busy = " (busy machine: wall-clock figures are inflated; see CPU time)" if load > os.cpu_count() else ""
     print(f"\nLoad average during the run: {load:.1f} on {os.cpu_count()} cores{busy}")
-    print(f"\nImport and index ({published} published of {args.n}; `kb import` = import + sync_index):")
+    how = "bulk SQL insert, not `kb import`" if bulk else "`kb import` = import + sync_index"
+    print(f"\nImport and index ({published} published of {args.n}; {how}):")
     print("                                         wall      CPU")
     print(f"  import into the database            {imported[0]:7.1f} s {imported[1]:7.1f} s")
     print(f"  index from the change log           {indexed[0]:7.1f} s {indexed[1]:7.1f} s")

@@ -54,6 +54,20 @@ def find_case_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
+# libyaml when installed: the pure-Python parser costs more than the rest of an import.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_header(header: str) -> tuple[yaml.Node | None, Any]:
+    """Parse once, keeping the node tree for line numbers and the values it builds."""
+    loader = _SafeLoader(header)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else {})
+    finally:
+        loader.dispose()
+
+
 def parse_case_file(path: Path) -> CaseFile:
     """Split a file into front matter and body; raise :class:`ImportFailed` with the line."""
     try:
@@ -69,8 +83,7 @@ def parse_case_file(path: Path) -> CaseFile:
         raise ImportFailed([f"{path}: YAML-huvudet avslutas aldrig med en rad ”---”."]) from None
     header = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(header, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(header) or {}
+        node, data = _load_header(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1

@@ -1,6 +1,7 @@
 """Running a search: hits, facet counts, snippets, "Menade du …?", related cases, typeahead."""
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable
@@ -137,11 +138,14 @@ def _page(scorer: Scorer, scores: dict[int, float], docs: frozenset[int], params
     last = first + params.per_page
     published = scorer.published()
     if params.effective_sort == "date" or not params.q:
-        newest = sorted(docs, key=lambda d: (-published[d], -d))[:last]
+        newest = heapq.nsmallest(last, docs, key=lambda d: (-published[d], -d))
         return [(d, scores.get(d)) for d in newest[first:]]
-    ranked = sorted(((round(s, 6), d) for d, s in scores.items() if d in docs), reverse=True)
-    if len(ranked) > last:  # equal scores across the page boundary are ordered by date too
-        ranked = [item for item in ranked if item[0] >= ranked[last - 1][0]]
+    top = heapq.nlargest(last, ((s, d) for d, s in scores.items() if d in docs))
+    if not top:
+        return []
+    # Equal scores across the page boundary are ordered by date as well.
+    boundary = round(top[-1][0], 6)
+    ranked = [(round(s, 6), d) for d, s in scores.items() if s >= boundary - 1e-6 and d in docs]
     ranked.sort(key=lambda item: (-item[0], -published[item[1]], -item[1]))
     return [(d, score) for score, d in ranked[first:last]]
 

@@ -165,10 +165,12 @@ class Scorer:
             results.sort(key=len)
             keys = set(results[0]).intersection(*results[1:])
             return {d: query.boost * sum(r[d] for r in results) for d in keys}
-        merged: dict[int, float] = {}
-        for result in results:
+        results.sort(key=len, reverse=True)
+        merged = dict(results[0])  # copy the largest at C speed, add the others to it
+        for result in results[1:]:
+            get = merged.get
             for d, score in result.items():
-                merged[d] = merged.get(d, 0.0) + score
+                merged[d] = get(d, 0.0) + score
         if query.boost != 1.0:
             merged = {d: s * query.boost for d, s in merged.items()}
         return merged

@@ -11,7 +11,8 @@ from kb.extensions import db
 from tests import databases
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT_CASES = ROOT.parent / "shared" / "contract" / "cases"
+# A copy of ../shared/contract/cases, so the suite runs without shared/ beside the clone.
+CONTRACT_CASES = ROOT / "tests" / "fixtures" / "contract_cases"
 SEED_CASES = ROOT / "seed_data" / "cases"
 
 

@@ -40,13 +40,18 @@ def history(case_id: int):
                            changes=changes, can_restore=can_restore(current_user))
 
 
+def _revision_or_404(case, number: int):
+    rev = revision(case, number)
+    if rev is None:
+        abort_with(404, f"Exemplet har ingen version {number}.")
+    return rev
+
+
 @bp.get("/exempel/<int:case_id>/historik/<int:number>")
 @role_required(Role.EDITOR)
 def revision_view(case_id: int, number: int):
     found = case_or_404(case_id)
-    rev = revision(found, number)
-    if rev is None:
-        abort_with(404, f"Exemplet har ingen version {number}.")
+    rev = _revision_or_404(found, number)
     fields = [(key, FIELD_LABELS.get(key, key), field_text(key, value))
               for key, value in rev.data.items()]
     return render_template("editor/revision.html", case=found, revision=rev, fields=fields,
@@ -57,9 +62,7 @@ def revision_view(case_id: int, number: int):
 @role_required(Role.REVIEWER)
 def restore_revision(case_id: int, number: int):
     found = case_or_404(case_id)
-    rev = revision(found, number)
-    if rev is None:
-        abort_with(404, f"Exemplet har ingen version {number}.")
+    rev = _revision_or_404(found, number)
     try:
         changed = restore(found, rev, current_user._get_current_object())
     except WorkflowError as exc:

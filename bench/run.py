@@ -253,10 +253,16 @@ def main() -> int:
                         help="insert with plain SQL instead of `kb import` (default above 20,000 cases)")
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--keep", metavar="DIR", type=Path,
+                        help="build the database and index in DIR and keep them (for --reuse)")
+    parser.add_argument("--reuse", metavar="DIR", type=Path,
+                        help="time the searches on a DIR kept by --keep (no generation or import)")
     args = parser.parse_args()
     rounds = args.rounds or (8 if args.n <= 10_000 else 3)
     logging.disable(logging.WARNING)
-    tmp = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    tmp = (args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-"))).resolve()
+    if args.keep:
+        tmp.mkdir(parents=True, exist_ok=False)
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
            "KB_INDEX_DIR": str(tmp / "index"), "KB_SECRET_KEY": "bench", "KB_INSTANCE_PATH": str(tmp)}
     os.environ.update({k: env[k] for k in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_SECRET_KEY",
@@ -270,6 +276,8 @@ def main() -> int:
     from kb.services.importer import import_paths
 
     app = create_app()
+    if args.reuse:
+        return searches(app, env, tmp, rounds, args)
     with app.app_context():
         upgrade()
     cases = generate(args.n)
@@ -300,6 +308,21 @@ def main() -> int:
     print(f"  full rebuild (kb reindex)           {rebuilt[0]:7.1f} s {rebuilt[1]:7.1f} s")
     print(f"  index size                          {folder_size(live) / 1e6:7.1f} MB "
           f"(database {(tmp / 'kb.sqlite3').stat().st_size / 1e6:.1f} MB)")
+    searches(app, env, tmp, rounds, args)
+    if not args.skip_relevance:
+        print("\nRelevance on tests/search/corpus (33 cases, 62 queries; "
+              "recall@10 = all relevant in the top 10):")
+        for line in relevance_table(tmp):
+            print("  " + line)
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def searches(app, env: dict[str, str], tmp: Path, rounds: int, args) -> int:
+    """The search-latency part: in-process, over HTTP, and FTS5 for reference."""
+    if args.reuse:
+        print(f"Reusing {tmp}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"\nSearch latency, {len(QUERY_MIX)} queries × {rounds} rounds (facets, snippets of the top 10):")
     cpu: list[float] = []
     ours = in_process(app, rounds, cpu)
@@ -313,12 +336,8 @@ def main() -> int:
     print(latency_line("SQLite FTS5 in-process (reference)", fts_times))
     print(f"  ratio Whoosh/FTS5 p50 {statistics.median(ours) / statistics.median(fts_times):.1f}×, "
           f"p95 {percentile(ours, 95) / percentile(fts_times, 95):.1f}×; FTS5 build {fts_build:.1f} s")
-    if not args.skip_relevance:
-        print("\nRelevance on tests/search/corpus (33 cases, 62 queries; "
-              "recall@10 = all relevant in the top 10):")
-        for line in relevance_table(tmp):
-            print("  " + line)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if args.reuse:
+        print(f"Load average after the searches: {os.getloadavg()[0]:.1f}")
     return 0
 
 

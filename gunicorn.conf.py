@@ -18,8 +18,10 @@ threads = int(os.environ.get("KB_THREADS", "4")) if worker_class == "gthread" el
 timeout = int(os.environ.get("KB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("KB_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Recycle workers now and then, so a slow leak can never take a node down.
-max_requests = int(os.environ.get("KB_MAX_REQUESTS", "5000"))
+# Recycle workers now and then, so a slow leak can never take a node down. Not too often:
+# starting a worker (imports, app, first renders) costs about a second of CPU, so at 5000
+# requests restarts cost more than serving cached pages (make bench, "Throughput").
+max_requests = int(os.environ.get("KB_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 # Each worker builds its own app (and database pool) after the fork.
 preload_app = False

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kb.extensions import db
 from kb.markup import render_markdown
@@ -22,8 +27,10 @@ from kb.models import (
     User,
     utcnow,
 )
-from kb.services.validation import FIELDS, CaseValidationError, validate_case_data
+from kb.services.validation import FIELDS, CaseValidationError, Reference, validate_case_data
 from kb.slugs import slugify
+
+T = TypeVar("T")
 
 
 class VersionConflict(Exception):
@@ -63,15 +70,52 @@ def find_case(slug: str) -> Case | None:
     return db.session.execute(db.select(Case).filter_by(slug=slug)).scalar_one_or_none()
 
 
-def unique_slug(base: str, case_id: int | None = None) -> str:
+@dataclass
+class Lookups:
+    """Rows read once for many saves in one transaction (an import of thousands of cases):
+    the reference data, organisations and tags by name, and slugs known to be free.
+
+    Only valid inside the transaction that loaded it (tags and organisations created by
+    it vanish on rollback).
+    """
+
+    reference: Reference
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
+    free_slugs: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> Lookups:
+        return cls(
+            Reference.load(),
+            {o.name: o for o in db.session.scalars(db.select(Organisation))},
+            {t.name: t for t in db.session.scalars(db.select(Tag))},
+        )
+
+
+@dataclass
+class Staged:
+    """A case changed in the session but not flushed, with its revision's snapshot."""
+
+    case: Case
+    data: dict[str, Any]
+    message: str = ""
+
+
+def unique_slug(base: str, case_id: int | None = None, lookups: Lookups | None = None) -> str:
     """``base``, or ``base-2``, ``base-3`` … whichever no other case uses."""
     base = base or "exempel"
+    if lookups is not None and base in lookups.free_slugs:
+        lookups.free_slugs.discard(base)  # taken by the case being saved
+        return base
     candidate, n = base, 1
     while True:
         owner = db.session.execute(
             db.select(Case.id).filter_by(slug=candidate)
         ).scalar_one_or_none()
         if owner is None or owner == case_id:
+            if lookups is not None:
+                lookups.free_slugs.discard(candidate)
             return candidate
         n += 1
         candidate = f"{base}-{n}"
@@ -89,27 +133,59 @@ def save_case(
 
     Raises :class:`CaseValidationError` or :class:`VersionConflict`.
     """
-    data = validate_case_data(raw)
+    staged = stage_case(raw, case=case, user=user, message=message,
+                        expected_version=expected_version)
+    if staged is None:
+        return case  # type: ignore[return-value]  # unchanged, so it existed
+    db.session.flush()
+    record_saves([staged], user)
+    return staged.case
+
+
+def stage_case(
+    raw: dict[str, Any],
+    *,
+    case: Case | None = None,
+    user: User | None = None,
+    message: str = "",
+    expected_version: int | None = None,
+    lookups: Lookups | None = None,
+) -> Staged | None:
+    """Validate ``raw`` and apply it to ``case`` (a new one when None) without flushing.
+
+    Returns None when nothing changed (no new version, revision or index work). The
+    caller flushes, then passes what it staged to :func:`record_saves`. Raises
+    :class:`CaseValidationError` or :class:`VersionConflict`.
+    """
+    data = validate_case_data(raw, lookups.reference if lookups else None)
     if case is not None and expected_version is not None and case.version != expected_version:
         raise VersionConflict(case, expected_version)
     if case is None:
         case = Case(created_by_id=user.id if user else None, version=0)
-        data["slug"] = unique_slug(data["slug"])
+        data["slug"] = unique_slug(data["slug"], lookups=lookups)
     else:
         _rename(case, data["slug"])
     before = case_to_data(case) if case.id else None
     with db.session.no_autoflush:
-        _apply(case, data)
+        _apply(case, data, lookups)
     db.session.add(case)
     after = case_to_data(case)
     if after == before:
-        return case  # nothing changed: no new version, revision or index work
+        return None
     case.version = (case.version or 0) + 1
     case.updated_at = utcnow()
-    db.session.flush()
-    record_revision(case, user, message)
-    record_index_change(case.id)
-    return case
+    return Staged(case, after, message)
+
+
+def record_saves(staged: list[Staged], user: User | None) -> None:
+    """The revisions and index changes of flushed saves (two multi-row inserts)."""
+    if not staged:
+        return
+    user_id = user.id if user else None
+    db.session.execute(db.insert(Revision), [
+        {"case_id": s.case.id, "number": s.case.version, "user_id": user_id,
+         "message": s.message[:300], "data": s.data, "body_html": s.case.body_html} for s in staged])
+    db.session.execute(db.insert(IndexChange), [{"case_id": s.case.id} for s in staged])
 
 
 def _rename(case: Case, new_slug: str) -> None:
@@ -124,26 +200,34 @@ def _rename(case: Case, new_slug: str) -> None:
     db.session.flush()
 
 
-def _apply(case: Case, data: dict[str, Any]) -> None:
+def _apply(case: Case, data: dict[str, Any], lookups: Lookups | None) -> None:
     case.slug = data["slug"]
     case.title = data["title"]
     case.summary = data["summary"]
     if data["body"] != case.body or not case.body_html:
         case.body = data["body"]
         case.body_html = render_markdown(data["body"])
-    case.organisation = _organisation(data["organisation"], data["organisation_type"])
-    case.county = (
-        db.session.execute(db.select(County).filter_by(name=data["county"])).scalar_one()
-        if data["county"] else None
-    )
-    case.municipalities = list(db.session.execute(
-        db.select(Municipality).where(Municipality.name.in_(data["municipalities"]))
-        .order_by(Municipality.name)
-    ).scalars())
+    case.organisation = _organisation(data["organisation"], data["organisation_type"], lookups)
+    if lookups is not None:
+        ref = lookups.reference
+        case.county = ref.counties[data["county"]] if data["county"] else None
+        case.articles = [ref.articles[n] for n in data["articles"]]
+    else:
+        case.county = (
+            db.session.execute(db.select(County).filter_by(name=data["county"])).scalar_one()
+            if data["county"] else None
+        )
+        case.articles = [db.session.get(Article, n) for n in data["articles"]]
+    names = data["municipalities"]
+    if lookups is not None and len(names) < 2:  # nothing to order
+        case.municipalities = [lookups.reference.municipalities[n] for n in names]
+    else:  # in the database's collation, as the relationship loads them
+        case.municipalities = list(db.session.execute(
+            db.select(Municipality).where(Municipality.name.in_(names)).order_by(Municipality.name)
+        ).scalars())
     case.year = data["year"]
     case.published = data["published"]
-    case.tags = sorted((_tag(name) for name in data["tags"]), key=lambda t: t.name)
-    case.articles = [db.session.get(Article, n) for n in data["articles"]]
+    case.tags = sorted((_tag(name, lookups) for name in data["tags"]), key=lambda t: t.name)
     _replace_children(case, data)
     case.evidence_level = data["evidence_level"]
     case.reviewed = data["reviewed"]
@@ -165,32 +249,66 @@ def _replace_children(case: Case, data: dict[str, Any]) -> None:
                         for i, r in enumerate(data["sources"])]
 
 
-def _organisation(name: str, organisation_type: str) -> Organisation:
-    org = db.session.execute(db.select(Organisation).filter_by(name=name)).scalar_one_or_none()
+def _organisation(name: str, organisation_type: str, lookups: Lookups | None) -> Organisation:
+    org = lookups.organisations.get(name) if lookups else None
     if org is None:
-        org = Organisation(name=name, organisation_type=organisation_type)
-        db.session.add(org)
+        org = _find_or_insert(Organisation, {"name": name},
+                              lambda: {"organisation_type": organisation_type})
+        if lookups is not None:
+            lookups.organisations[name] = org
     org.organisation_type = organisation_type
     return org
 
 
-def _tag(name: str) -> Tag:
-    tag = db.session.execute(db.select(Tag).filter_by(name=name)).scalar_one_or_none()
+def _tag(name: str, lookups: Lookups | None) -> Tag:
+    tag = lookups.tags.get(name) if lookups else None
     if tag is None:
-        slug, n = slugify(name), 1
-        while db.session.execute(db.select(Tag.id).filter_by(slug=slug)).first():
-            n += 1
-            slug = f"{slugify(name)}-{n}"
-        tag = Tag(name=name, slug=slug)
-        db.session.add(tag)
-        db.session.flush()
+        tag = _find_or_insert(Tag, {"name": name}, lambda: {"slug": _free_tag_slug(name)})
+        if lookups is not None:
+            lookups.tags[name] = tag
     return tag
+
+
+def _free_tag_slug(name: str) -> str:
+    slug, n = slugify(name), 1
+    while db.session.execute(db.select(Tag.id).filter_by(slug=slug)).first():
+        n += 1
+        slug = f"{slugify(name)}-{n}"
+    return slug
+
+
+def _find_or_insert(model: type[T], key: dict[str, Any], values: Callable[[], dict[str, Any]],
+                    attempts: int = 5) -> T:
+    """The row of ``model`` with ``key``, inserted with ``values()`` if there is none.
+
+    Two processes may both find no row and both insert it: the later insert then does
+    nothing (``ON CONFLICT DO NOTHING``; PostgreSQL first waits for the other transaction)
+    and the look-up after it finds the other's row. Unlike catching IntegrityError, this
+    needs no savepoint and leaves the transaction usable. If the row is still missing,
+    another unique value (a tag's slug) was taken meanwhile: try again with fresh values.
+    """
+    find = db.select(model).filter_by(**key)
+    row = db.session.execute(find).scalar_one_or_none()
+    for _ in range(attempts):
+        if row is not None:
+            return row
+        db.session.execute(_insert_ignoring_conflicts(model).values(**key, **values()))
+        row = db.session.execute(find).scalar_one_or_none()
+    if row is None:
+        raise RuntimeError(f"could not insert {model.__name__} {key}: conflicts persist")
+    return row
+
+
+def _insert_ignoring_conflicts(model: type) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()
 
 
 def record_revision(case: Case, user: User | None, message: str = "") -> Revision:
     revision = Revision(
         case_id=case.id, number=case.version, user_id=user.id if user else None,
-        message=message[:300], data=case_to_data(case),
+        message=message[:300], data=case_to_data(case), body_html=case.body_html,
     )
     db.session.add(revision)
     return revision
@@ -220,13 +338,17 @@ def delete_case(case: Case) -> None:
 __all__ = [
     "FIELDS",
     "CaseValidationError",
+    "Lookups",
+    "Staged",
     "VersionConflict",
     "case_to_data",
     "delete_case",
     "find_case",
     "record_index_change",
     "record_revision",
+    "record_saves",
     "save_case",
     "set_status",
+    "stage_case",
     "unique_slug",
 ]

@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kb.extensions import db
-from kb.models import EVIDENCE_LEVELS, ORGANISATION_TYPES, County, Municipality, Status
+from kb.models import EVIDENCE_LEVELS, ORGANISATION_TYPES, Article, County, Municipality, Status
 from kb.slugs import is_valid_slug, slugify
 
 FIELDS = (
@@ -62,9 +63,27 @@ def _string_list(value: Any) -> list[str]:
     return [v for v in (clean_text(p) for p in value) if v]
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The reference rows by name, read once for a batch of cases (an import)."""
+
+    counties: dict[str, County]
+    municipalities: dict[str, Municipality]
+    articles: dict[int, Article]
+
+    @classmethod
+    def load(cls) -> Reference:
+        return cls(
+            {c.name: c for c in db.session.scalars(db.select(County))},
+            {m.name: m for m in db.session.scalars(db.select(Municipality))},
+            {a.number: a for a in db.session.scalars(db.select(Article))},
+        )
+
+
 class _Checker:
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    def __init__(self, raw: Mapping[str, Any], reference: Reference | None) -> None:
         self.raw = raw
+        self.reference = reference
         self.errors: dict[str, str] = {}
         self.out: dict[str, Any] = {}
 
@@ -116,10 +135,13 @@ class _Checker:
         self.out["year"] = year
 
 
-def validate_case_data(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the cleaned fields of a case or raise :class:`CaseValidationError`."""
+def validate_case_data(raw: Mapping[str, Any], reference: Reference | None = None) -> dict[str, Any]:
+    """Return the cleaned fields of a case or raise :class:`CaseValidationError`.
+
+    ``reference`` saves the county and municipality look-ups when many cases are checked.
+    """
     unknown = sorted(set(raw) - set(FIELDS) - {"body"})
-    c = _Checker(raw)
+    c = _Checker(raw, reference)
     if unknown:
         c.errors["_unknown"] = "Okända fält: " + ", ".join(unknown) + "."
     c.text("title", 200)
@@ -156,8 +178,11 @@ def _check_county(c: _Checker) -> None:
     if not name:
         c.out["county"] = None
         return
-    county = db.session.execute(db.select(County).filter_by(name=name)).scalar_one_or_none()
-    if county is None:
+    if c.reference is not None:
+        known = name in c.reference.counties
+    else:
+        known = db.session.execute(db.select(County.code).filter_by(name=name)).first() is not None
+    if not known:
         c.errors["county"] = f"Okänt län ”{name}”; skriv länets fullständiga namn, t.ex. ”Skåne län”."
     c.out["county"] = name
 
@@ -170,9 +195,12 @@ def _check_municipalities(c: _Checker) -> None:
         c.out["municipalities"] = c.raw.get("municipalities")
         return
     names = [re.sub(r"\s+kommun$", "", n, flags=re.I) for n in names]
-    known = set(db.session.execute(
-        db.select(Municipality.name).where(Municipality.name.in_(names))
-    ).scalars()) if names else set()
+    if c.reference is not None:
+        known = c.reference.municipalities.keys()
+    else:
+        known = set(db.session.execute(
+            db.select(Municipality.name).where(Municipality.name.in_(names))
+        ).scalars()) if names else set()
     unknown = [n for n in names if n not in known]
     if unknown:
         c.errors["municipalities"] = "Okänd kommun: " + ", ".join(f"”{n}”" for n in unknown) + "."

@@ -16,6 +16,7 @@ from kb.models.case import (
 )
 from kb.models.history import AuditEvent, IndexChange, Revision
 from kb.models.reference import Article, County, Municipality
+from kb.models.tombstone import CaseTombstone, Withdrawal
 from kb.models.user import Role, User, UserToken
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Article",
     "AuditEvent",
     "Case",
+    "CaseTombstone",
     "Contact",
     "County",
     "IndexChange",
@@ -37,6 +39,7 @@ __all__ = [
     "Tag",
     "User",
     "UserToken",
+    "Withdrawal",
     "case_articles",
     "case_municipalities",
     "case_tags",

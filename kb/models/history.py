@@ -12,7 +12,8 @@ from kb.models.case import utcnow
 
 
 class Revision(db.Model):
-    """A snapshot of a case as saved: who, when, what (the export-format fields)."""
+    """A snapshot of a case as saved: who, when, what (the export-format fields), and the
+    body as rendered and sanitized then, so an old version is never rendered per request."""
 
     __tablename__ = "revisions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,6 +23,7 @@ class Revision(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     message: Mapped[str] = mapped_column(String(300), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body_html: Mapped[str] = mapped_column(Text, default="")
 
     user = relationship("User")
 

@@ -1,8 +1,9 @@
 """Published versions of a case, for permalinks a report can cite.
 
 A :class:`~kb.models.Revision` holds the case as saved (the export format). Only versions
-that were saved with the status "published" are shown to readers; the Markdown body is
-rendered at read time through the one sanitizer, :func:`kb.markup.render_markdown`.
+that were saved with the status "published" are shown to readers, with the body as it was
+rendered and sanitized when that version was saved (``Revision.body_html``): nothing is
+rendered per request.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 
 from kb.caching import as_utc
 from kb.extensions import db
-from kb.markup import render_markdown
 from kb.models import Article, Case, Revision, Status, Tag
 from kb.sharing.privacy import public_contacts
 
@@ -58,7 +58,7 @@ def published_version(case: Case, number: int) -> Version | None:
         number=revision.number,
         saved=as_utc(revision.created_at),
         data=data,
-        body_html=data.get("body_html") or render_markdown(data.get("body") or ""),
+        body_html=revision.body_html,
         contacts=public_contacts(data.get("contacts") or []),
         tags=[(name, slugs.get(name)) for name in tag_names],
         articles=articles,

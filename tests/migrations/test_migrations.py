@@ -85,3 +85,30 @@ def test_cases_survive_an_upgrade_from_the_data_revision(empty_app, case_data):
     case = save_case(case_data())
     db.session.commit()
     assert case.organisation.name == "Exempelby kommun"
+
+
+def test_revisions_get_their_rendered_html_in_0003(empty_app):
+    """Revisions saved before 0003 have their body rendered once by the upgrade."""
+    upgrade(revision="0002")
+    now = "2024-01-01 00:00:00"
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO organisations (id, name, organisation_type) VALUES (1, 'Exempelby', 'kommun')"))
+        conn.execute(sa.text(
+            "INSERT INTO cases (id, slug, title, summary, body, body_html, organisation_id, status, version, "
+            "created_at, updated_at) VALUES (1, 'ett', 'Ett', 'S', 'b', '<p>b</p>', 1, 'published', 2, "
+            ":now, :now)"), {"now": now})
+        revisions = sa.table("revisions", *(sa.column(c) for c in ("id", "case_id", "number", "created_at",
+                                                                      "message")),
+                             sa.column("data", sa.JSON))
+        conn.execute(revisions.insert(), [
+            {"id": n, "case_id": 1, "number": n, "created_at": now, "message": "",
+             "data": {"title": "Ett", "body": body, "status": "published"}}
+            for n, body in ((1, "Första *texten* <script>x</script>"), (2, ""))
+        ])
+    upgrade()
+    with db.engine.connect() as conn:
+        html = dict(conn.execute(sa.text("SELECT number, body_html FROM revisions")).all())
+    assert html[1] == "<p>Första <em>texten</em> x</p>" and html[2] == ""
+    downgrade(revision="0002")
+    assert "body_html" not in {c["name"] for c in sa.inspect(db.engine).get_columns("revisions")}

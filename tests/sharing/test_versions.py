@@ -82,3 +82,26 @@ def test_citation_downloads(client, cases):
     bib = client.get("/exempel/bka-budget/citera.bib?version=1").get_data(as_text=True)
     assert bib.startswith("@misc{bka-budget-v1,") and "author = {{Exempelby kommun}}" in bib
     assert client.get("/exempel/bka-budget/citera.ris?version=7").status_code == 404
+
+
+def test_a_version_page_shows_the_html_stored_when_it_was_saved(client, cases, monkeypatch):
+    """Markdown is rendered once, at save: a version page never calls the renderer, and
+    shows the stored HTML even if the renderer has changed since."""
+    import sys
+
+    from kb.markup import render_markdown
+    from kb.models import Revision
+
+    stored = db.session.execute(db.select(Revision).filter_by(case_id=cases[0].id, number=1)).scalar_one()
+    assert stored.body_html == cases[0].body_html and "Politikerna ville se barnen" in stored.body_html
+    stored.body_html = "<p>Så som texten visades när versionen sparades.</p>"
+    db.session.commit()
+
+    def refuse(_source: str) -> str:
+        raise AssertionError("Markdown rendered per request")
+    users = [m for m in list(sys.modules.values()) if getattr(m, "render_markdown", None) is render_markdown]
+    for module in users:
+        monkeypatch.setattr(module, "render_markdown", refuse)
+    html = client.get("/exempel/bka-budget/version/1").get_data(as_text=True)
+    assert "Så som texten visades när versionen sparades." in html
+    assert "Politikerna ville se barnen" not in html

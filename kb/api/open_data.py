@@ -25,10 +25,10 @@ from werkzeug.datastructures import MultiDict
 from kb.api import bp
 from kb.api.openapi import openapi_document
 from kb.api.serializers import case_json
-from kb.caching import cached_view
+from kb.caching import as_utc, cached_view
 from kb.errors import abort_with
 from kb.extensions import db
-from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
+from kb.models import ORGANISATION_TYPES, Article, Case, CaseTombstone, County, Organisation, Status, Tag
 from kb.queries import article_counts, county_counts, tag_counts
 
 MAX_PER_PAGE = 100
@@ -83,9 +83,9 @@ _RFC3339 = re.compile(
 )
 
 
-def parse_updated_since(raw: str) -> dt.datetime:
+def parse_updated_since(raw: str, name: str = "updated_since") -> dt.datetime:
     """``2024-05-01`` or an RFC 3339 / ISO 8601 time; a time without zone is taken as UTC.
-    A leap second counts as the second before it."""
+    A leap second counts as the second before it. ``name``: the parameter, for the message."""
     match = _RFC3339.fullmatch(raw.strip())
     try:
         if match is None:
@@ -99,7 +99,7 @@ def parse_updated_since(raw: str) -> dt.datetime:
             offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
             value = value.replace(tzinfo=dt.timezone(sign * offset))
     except ValueError:
-        abort_with(400, "Parametern updated_since ska vara ett datum (ÅÅÅÅ-MM-DD) eller en "
+        abort_with(400, f"Parametern {name} ska vara ett datum (ÅÅÅÅ-MM-DD) eller en "
                         "tidpunkt enligt ISO 8601, t.ex. 2024-05-01T12:00:00Z.")
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
@@ -185,29 +185,64 @@ def open_case(case: Case) -> dict[str, Any]:
 def _page_link(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
-    return url_for("api.cases", _external=True, **args)
+    return url_for(request.endpoint, _external=True, **args)
+
+
+def _paging() -> tuple[int, int]:
+    return (_int(request.args, "page", 1, 1_000_000, 1),
+            _int(request.args, "per_page", 1, MAX_PER_PAGE, 20))
+
+
+def _paged(stmt: Select, page: int, per_page: int, results: list[Any]) -> Response:
+    """One page of ``stmt``'s rows as JSON, with next/prev/first/last in the body and a Link header."""
+    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    links = {"self": _page_link(page), "first": _page_link(1), "last": _page_link(pages),
+             "next": _page_link(page + 1) if page < pages else None,
+             "prev": _page_link(min(page - 1, pages)) if page > 1 else None}
+    response = jsonify({"total": total, "page": page, "per_page": per_page, "pages": pages,
+                        "results": results, "links": links})
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items()
+                                         if url and rel != "self")
+    return response
 
 
 @bp.get("/cases")
 @cached_view()
 def cases():
     filters = parse_filters(request.args)
-    page = _int(request.args, "page", 1, 1_000_000, 1)
-    per_page = _int(request.args, "per_page", 1, MAX_PER_PAGE, 20)
+    page, per_page = _paging()
     stmt = filtered_cases(filters)
-    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.execute(
         _with_relations(stmt).offset((page - 1) * per_page).limit(per_page)
     ).scalars().all()
-    pages = max(1, math.ceil(total / per_page))
-    links = {"self": _page_link(page), "first": _page_link(1), "last": _page_link(pages),
-             "next": _page_link(page + 1) if page < pages else None,
-             "prev": _page_link(min(page - 1, pages)) if page > 1 else None}
-    response = jsonify({"total": total, "page": page, "per_page": per_page, "pages": pages,
-                        "results": [open_case(c) for c in items], "links": links})
-    response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items()
-                                         if url and rel != "self")
-    return response
+    return _paged(stmt, page, per_page, [open_case(c) for c in items])
+
+
+def tombstone_json(tombstone: CaseTombstone) -> dict[str, Any]:
+    """A withdrawn case as harvesters need it: which one, since when, why. No personal data."""
+    return {
+        "id": tombstone.case_id,
+        "slug": tombstone.slug,
+        "url": url_for("public.case", slug=tombstone.slug, _external=True),
+        "deleted_at": as_utc(tombstone.deleted_at).isoformat(),
+        "reason": tombstone.reason,
+    }
+
+
+@bp.get("/deleted-cases")
+@cached_view()
+def deleted_cases():
+    """Cases that were published and no longer are (deleted, archived or back to draft), oldest
+    first, so that a harvester polling with ``since`` can remove them from its copy."""
+    raw = request.args.get("since", "").strip()
+    since = parse_updated_since(raw, "since") if raw else None
+    page, per_page = _paging()
+    stmt = db.select(CaseTombstone).order_by(CaseTombstone.deleted_at.asc(), CaseTombstone.id.asc())
+    if since is not None:
+        stmt = stmt.where(CaseTombstone.deleted_at >= since)
+    items = db.session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).scalars().all()
+    return _paged(stmt, page, per_page, [tombstone_json(t) for t in items])
 
 
 @bp.get("/tags")

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from kb.models import EVIDENCE_LEVELS, ORGANISATION_TYPES
+from kb.models import EVIDENCE_LEVELS, ORGANISATION_TYPES, Withdrawal
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -29,6 +29,16 @@ def _object(properties: dict[str, Any], required: list[str] | None = None,
     if closed:
         schema["additionalProperties"] = False
     return schema
+
+
+def _page(item: str) -> dict[str, Any]:
+    return _object({
+        "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
+        "results": _array(_ref(item)),
+        "links": _object({rel: {"type": ["string", "null"], "format": "uri"}
+                          for rel in ("self", "first", "last", "next", "prev")}),
+    })
 
 
 def _schemas() -> dict[str, Any]:
@@ -77,13 +87,19 @@ def _schemas() -> dict[str, Any]:
         "Source": _object({"title": {"type": "string"}, "url": NULLABLE_STRING}),
         "Case": _object(case),
         "OpenCase": _object(open_case),
-        "CasePage": _object({
-            "total": count, "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
-            "results": _array(_ref("OpenCase")),
-            "links": _object({rel: {"type": ["string", "null"], "format": "uri"}
-                              for rel in ("self", "first", "last", "next", "prev")}),
+        "CasePage": _page("OpenCase"),
+        "DeletedCase": _object({
+            "id": {"type": "integer", "description": "Exemplets fasta id (som i /api/v1/cases)."},
+            "slug": {"type": "string", "description": "Kortnamnet när exemplet senast var publicerat."},
+            "url": {"type": "string", "format": "uri",
+                    "description": "Adressen exemplet hade; svarar nu 404 eller 410."},
+            "deleted_at": {"type": "string", "format": "date-time",
+                           "description": "När exemplet slutade vara publicerat (UTC)."},
+            "reason": {"type": "string", "enum": [w.value for w in Withdrawal],
+                       "description": "deleted: raderat; archived: arkiverat; unpublished: tillbaka "
+                                      "till utkast eller granskning."},
         }),
+        "DeletedCasePage": _page("DeletedCase"),
         "SearchResult": _object({
             "slug": {"type": "string"}, "title": {"type": "string"},
             "url": {"type": "string", "format": "uri"}, "summary": {"type": "string"},
@@ -205,6 +221,21 @@ def _paths() -> dict[str, Any]:
                     "updated_asc: äldsta ändring först."),
              *PAGING],
             {ok: _json(_ref("CasePage"), "En sida exempel. Link-huvudet har next/prev/first/last."),
+             **NOT_MODIFIED, **_errors(400)}, "Öppna data"),
+        "/api/v1/deleted-cases": _get(
+            "listDeletedCases",
+            "Exempel som har varit publicerade men inte längre är det (raderade, arkiverade eller "
+            "tillbaka till utkast), äldst först. För skördning: hämta med `since` = tiden för förra "
+            "skördningen och ta bort dem ur kopian; hämta sedan ändringarna i /api/v1/cases med "
+            "`updated_since`. Publiceras ett exempel igen försvinner det härifrån och finns åter i "
+            "/api/v1/cases. Inga personuppgifter. Listan börjar med databasmigreringen 0003.",
+            [_query("since",
+                    {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]},
+                    "Bara exempel som försvann från och med detta datum (ÅÅÅÅ-MM-DD) eller denna "
+                    "tidpunkt (ISO 8601; utan tidszon räknas UTC). Utan: alla."),
+             *PAGING],
+            {ok: _json(_ref("DeletedCasePage"), "En sida borttagna exempel. Link-huvudet har "
+                                                 "next/prev/first/last."),
              **NOT_MODIFIED, **_errors(400)}, "Öppna data"),
         "/api/v1/cases/{slug}": {
             **_get("getCase", "Ett exempel. Inloggade redaktörer ser även opublicerade.",

@@ -1,12 +1,12 @@
 """Running a search: hits, facet counts, snippets, "Menade du …?", related cases, typeahead."""
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,7 +21,7 @@ from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold
 from kb.search.highlight import SNIPPET_CHARS, case_snippet
 from kb.search.params import SearchParams
 from kb.search.schema import FACET_FIELDS, plain_text
-from kb.search.scoring import Scorer
+from kb.search.scoring import Matches, Scorer
 from kb.search.spelling import suggestion
 from kb.search.store import IndexStore
 
@@ -53,55 +53,107 @@ class SearchResult:
         return max(1, math.ceil(self.total / self.params.per_page))
 
 
-def _facet_table(store: IndexStore, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
-    """Per commit: every facet value → the (live) documents that have it."""
+@dataclass(frozen=True)
+class Facet:
+    """One facet field in one commit: its values and every (document, value) pair."""
+
+    values: list[str]  # lexicon order; only values that some live document has
+    docs: np.ndarray  # document of each pair
+    vals: np.ndarray  # index into ``values`` of each pair
+    totals: np.ndarray  # live documents per value
+
+    def having(self, size: int, chosen: Iterable[str]) -> np.ndarray:
+        """Mask of the documents with any of the ``chosen`` values."""
+        chosen = set(chosen)
+        wanted = [i for i, value in enumerate(self.values) if value in chosen]
+        mask = np.zeros(size, bool)
+        mask[self.docs[np.isin(self.vals, wanted)]] = True
+        return mask
+
+    def counts(self, base: np.ndarray) -> list[tuple[str, int]]:
+        """(value, documents of ``base`` that have it), for values with any."""
+        counts = np.bincount(self.vals[base[self.docs]], minlength=len(self.values))
+        return [(self.values[i], int(counts[i])) for i in np.flatnonzero(counts)]
+
+
+@dataclass(frozen=True)
+class Table:
+    cases: np.ndarray  # mask of the live case documents
+    facets: dict[str, Facet]
+
+
+def _live(reader) -> np.ndarray:
+    live = np.ones(reader.doc_count_all(), bool)
+    if reader.has_deletions():
+        live[:] = False
+        live[np.fromiter(reader.all_doc_ids(), np.int64)] = True
+    return live
+
+
+def _facet(scorer: Scorer, reader, name: str, live: np.ndarray) -> Facet:
+    values, docs, totals = [], [], []
+    for raw in reader.lexicon(name):
+        value = raw.decode("utf-8")
+        ids = scorer.docs(name, value)
+        ids = ids[live[ids]]
+        if len(ids):
+            values.append(value)
+            docs.append(ids)
+            totals.append(len(ids))
+    vals = [np.full(len(ids), i, np.int32) for i, ids in enumerate(docs)]
+    return Facet(values, np.concatenate(docs) if docs else np.empty(0, np.int32),
+                 np.concatenate(vals) if vals else np.empty(0, np.int32), np.array(totals, np.int64))
+
+
+def _facet_table(store: IndexStore, searcher: Searcher) -> Table:
+    """Per commit: the live cases and every facet's (document, value) pairs."""
     key = ("facets", searcher)
     table = store.cache.get(key)
     if table is None:
         scorer = _scorer(store, searcher)
         reader = searcher.reader()
-        live = frozenset(reader.all_doc_ids())
-        table = {ALL: {"": scorer.docs("doctype", "case") & live}}
-        for name in FACET_FIELDS:
-            table[name] = {value: docs for value, docs in (
-                (raw.decode("utf-8"), scorer.docs(name, raw.decode("utf-8")) & live)
-                for raw in reader.lexicon(name)) if docs}
-        store.cache[key] = table
+        live = _live(reader)
+        cases = np.zeros(scorer.size, bool)
+        cases[scorer.docs("doctype", "case")] = True
+        table = store.cache[key] = Table(cases & live, {
+            name: _facet(scorer, reader, name, live) for name in FACET_FIELDS})
     return table
 
 
-def _filters(table: dict[str, dict[str, frozenset[int]]], params: SearchParams) -> dict[str, frozenset[int]]:
-    """Each active facet filter as the set of documents it lets through."""
-    empty: frozenset[int] = frozenset()
-    out: dict[str, frozenset[int]] = {}
+def _filters(table: Table, params: SearchParams) -> dict[str, np.ndarray]:
+    """Each active facet filter as the mask of documents it lets through."""
+    size = len(table.cases)
+    facets = table.facets
+    out: dict[str, np.ndarray] = {}
     if params.tags:
-        out["tag"] = frozenset.intersection(*(table["tag"].get(t, empty) for t in params.tags))
+        out["tag"] = _intersect(np.ones(size, bool), (facets["tag"].having(size, [t]) for t in params.tags))
     if params.articles:
-        out["article"] = frozenset.intersection(
-            *(table["article"].get(str(a), empty) for a in params.articles))
+        out["article"] = _intersect(np.ones(size, bool),
+                                    (facets["article"].having(size, [str(a)]) for a in params.articles))
     for name, chosen in (("county", params.counties), ("organisation_type", params.organisation_types)):
         if chosen:
-            out[name] = frozenset().union(*(table[name].get(v, empty) for v in chosen))
+            out[name] = facets[name].having(size, chosen)
     if params.year_from or params.year_to:
         low, high = params.year_from or 0, params.year_to or 9999
-        out["year"] = frozenset().union(
-            *(docs for year, docs in table["year"].items() if low <= int(year) <= high))
+        out["year"] = facets["year"].having(
+            size, [year for year in facets["year"].values if low <= int(year) <= high])
     return out
 
 
-def _intersect(base: frozenset[int], sets: Iterable[frozenset[int]]) -> frozenset[int]:
-    for docs in sets:
-        base = base & docs
+def _intersect(base: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:
+    for mask in masks:
+        base = base & mask
     return base
 
 
-def _facet_counts(table, matched: frozenset[int], filters: dict[str, frozenset[int]]):
+def _facet_counts(table: Table, matched: np.ndarray, filters: dict[str, np.ndarray]):
     counts: dict[str, list[tuple[str, int]]] = {}
+    bases: dict[tuple[str, ...], np.ndarray] = {}  # most facets share the same filters
     for name in FACET_FIELDS:
-        others = [docs for dim, docs in filters.items() if not (dim == name and name in ANY_OF)]
-        base = _intersect(matched, others)
-        values = [(value, len(base & docs)) for value, docs in table[name].items()]
-        values = [(v, n) for v, n in values if n]
+        others = tuple(dim for dim in filters if not (dim == name and name in ANY_OF))
+        if others not in bases:
+            bases[others] = _intersect(matched, (filters[dim] for dim in others))
+        values = table.facets[name].counts(bases[others])
         if name == "year":
             values.sort(key=lambda item: item[0], reverse=True)
         else:
@@ -127,27 +179,57 @@ def _scorer(store: IndexStore, searcher: Searcher) -> Scorer:
     return scorer
 
 
-def _ranked(scorer: Scorer, query: sc.Query, cases: frozenset[int]) -> dict[int, float]:
-    """Every matching case → its score (facets need all matches anyway)."""
-    return {d: score for d, score in scorer.evaluate(query).items() if d in cases}
+def _ranked(scorer: Scorer, query: sc.Query, cases: np.ndarray) -> Matches:
+    """Every matching case and its score (facets need all matches anyway)."""
+    found = scorer.evaluate(query)
+    keep = cases[found.ids]
+    return Matches(found.ids[keep], found.scores[keep])
 
 
-def _page(scorer: Scorer, scores: dict[int, float], docs: frozenset[int], params: SearchParams,
+def _mask(size: int, ids: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, bool)
+    mask[ids] = True
+    return mask
+
+
+def _newest(published: np.ndarray, ids: np.ndarray, last: int) -> np.ndarray:
+    """The ``last`` newest of ``ids`` in order (equal days: the later document first)."""
+    days = published[ids]
+    if len(ids) > last:  # only what can be on the page or before it gets sorted
+        keep = days >= np.partition(days, len(days) - last)[len(days) - last]
+        ids, days = ids[keep], days[keep]
+    return ids[np.lexsort((-ids.astype(np.int64), -days))][:last]
+
+
+def _best(published: np.ndarray, found: Matches, last: int) -> tuple[np.ndarray, list[float]]:
+    """The ``last`` best of ``found`` in order, scores rounded to 6 places; equal scores
+    (also across the page boundary) are ordered by date, then the later document."""
+    scores = found.scores
+    kth = np.partition(scores, len(scores) - min(last, len(scores)))[len(scores) - min(last, len(scores))]
+    boundary = round(float(kth), 6)
+    keep = scores >= boundary - 1e-6
+    ids = found.ids[keep]
+    rounded = np.array([round(s, 6) for s in scores[keep].tolist()])  # Python's exact rounding
+    order = np.lexsort((-ids.astype(np.int64), -published[ids], -rounded))[:last]
+    return ids[order], rounded[order].tolist()
+
+
+def _page(scorer: Scorer, found: Matches | None, final: np.ndarray, params: SearchParams,
           first: int) -> list[tuple[int, float | None]]:
     """(docnum, score) of the requested page; recency breaks ties in relevance."""
     last = first + params.per_page
     published = scorer.published()
-    if params.effective_sort == "date" or not params.q:
-        newest = heapq.nsmallest(last, docs, key=lambda d: (-published[d], -d))
-        return [(d, scores.get(d)) for d in newest[first:]]
-    top = heapq.nlargest(last, ((s, d) for d, s in scores.items() if d in docs))
-    if not top:
+    if params.effective_sort == "date" or found is None:
+        newest = _newest(published, np.flatnonzero(final), last)[first:]
+        if found is None:
+            return [(int(d), None) for d in newest]
+        at = np.searchsorted(found.ids, newest)  # every page document is in ``found``
+        return [(int(d), float(s)) for d, s in zip(newest, found.scores[at], strict=True)]
+    keep = final[found.ids]
+    if not keep.any():
         return []
-    # Equal scores across the page boundary are ordered by date as well.
-    boundary = round(top[-1][0], 6)
-    ranked = [(round(s, 6), d) for d, s in scores.items() if s >= boundary - 1e-6 and d in docs]
-    ranked.sort(key=lambda item: (-item[0], -published[item[1]], -item[1]))
-    return [(d, score) for score, d in ranked[first:last]]
+    ids, scores = _best(published, Matches(found.ids[keep], found.scores[keep]), last)
+    return list(zip(ids[first:].tolist(), scores[first:], strict=True))
 
 
 def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
@@ -156,14 +238,13 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     table = _facet_table(store, searcher)
     result = SearchResult(params)
     parsed = sq.parse(params.q)
-    all_cases = table[ALL][""]
-    scores: dict[int, float] = {}
+    found: Matches | None = None
     if not params.q:
         result.match = "filters"
-        matched = all_cases
+        matched = table.cases
     elif parsed.empty:
         result.match = "none"
-        result.facets = _facet_counts(table, frozenset(), {})
+        result.facets = {name: [] for name in FACET_FIELDS}
         return result
     else:
         reader = searcher.reader()
@@ -172,20 +253,20 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
             return (field, term) in reader
 
         scorer = _scorer(store, searcher)
-        scores = _ranked(scorer, sq.build(parsed, True, has), all_cases)
-        if not scores and len(parsed.units) > 1:
+        found = _ranked(scorer, sq.build(parsed, True, has), table.cases)
+        if not len(found) and len(parsed.units) > 1:
             result.match = "any"
-            scores = _ranked(scorer, sq.build(parsed, False, has), all_cases)
-        matched = frozenset(scores)
+            found = _ranked(scorer, sq.build(parsed, False, has), table.cases)
+        matched = _mask(len(table.cases), found.ids)
         result.suggestion = suggestion(searcher, parsed, params.q)
     filters = _filters(table, params)
     final = _intersect(matched, filters.values())
-    result.total = len(final)
+    result.total = int(np.count_nonzero(final))
     result.facets = _facet_counts(table, matched, filters)
     first = (params.page - 1) * params.per_page
     if first >= result.total:
         return result
-    page = _page(_scorer(store, searcher), scores, final, params, first)
+    page = _page(_scorer(store, searcher), found, final, params, first)
     ids = {docnum: int(searcher.stored_fields(docnum)["id"]) for docnum, _ in page}
     cases = load_published(list(ids.values()))
     terms = sq.highlight_terms(parsed) if params.q else frozenset()
@@ -207,11 +288,13 @@ def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
                   if not t.startswith(FOLD_MARK) and t not in terms]
     query = sc.any_of([*(sq.fields_query(t) for t in terms),
                        *(sc.Term("tag", tag.name, 4.0) for tag in case.tags)])
-    table = _facet_table(store, searcher)
+    others = _facet_table(store, searcher).cases.copy()
     me = searcher.document_number(id=str(case.id))
-    scores = _ranked(_scorer(store, searcher), query, table[ALL][""] - {me})
-    best = sorted(scores, key=lambda d: -scores[d])[:limit + 2]
-    ids = [int(searcher.stored_fields(d)["id"]) for d in best]
+    if me is not None:
+        others[me] = False
+    found = _ranked(_scorer(store, searcher), query, others)
+    best = found.ids[np.argsort(-found.scores, kind="stable")[:limit + 2]]  # ties: lower docnum
+    ids = [int(searcher.stored_fields(int(d))["id"]) for d in best]
     cases = load_published(ids)
     return [cases[i] for i in ids if i in cases][:limit]
 
@@ -227,8 +310,8 @@ def typeahead(store: IndexStore, text: str, limit: int = 8) -> list[dict[str, st
     hits = searcher.search(wq.And(clauses), limit=limit, filter=wq.Term("doctype", "case"))
     out = [{"type": "case", "label": hit["title_stored"], "slug": hit["slug"]} for hit in hits]
     needle = fold(" ".join(words))
-    table = _facet_table(store, searcher)
-    tags = sorted(((name, len(docs)) for name, docs in table["tag"].items()
-                   if docs and needle in fold(name.lower())), key=lambda item: -item[1])
+    tag = _facet_table(store, searcher).facets["tag"]
+    tags = sorted(((name, int(total)) for name, total in zip(tag.values, tag.totals, strict=True)
+                   if needle in fold(name.lower())), key=lambda item: -item[1])
     out += [{"type": "tag", "label": name} for name, _ in tags[:3]]
     return out

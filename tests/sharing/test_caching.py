@@ -139,3 +139,27 @@ def test_fast_path_never_serves_a_stale_or_personal_page(app, client, cases, log
     assert draft.status_code == 200 and "private" in draft.headers["Cache-Control"]
     g.pop("_login_user", None)  # the test's app context outlives requests; a real one does not
     assert anonymous.get("/exempel/utkast-sommarlov").status_code == 404
+
+
+def test_a_change_committed_by_another_process_reaches_both_caches(app, cases):
+    """Another worker's commit never reaches this process's after-commit hook: once the shared
+    stamp is re-read (after STAMP_TTL), the fast path and the page cache miss, and the page
+    and its validator are new."""
+    import datetime as dt
+
+    from kb.models import Case, IndexChange
+
+    anonymous = app.test_client(use_cookies=False)
+    before = anonymous.get("/exempel/bka-budget")
+    assert anonymous.get("/exempel/bka-budget").data == before.data  # now held by both caches
+    with db.engine.begin() as conn:  # what another process's save looks like from here
+        conn.execute(Case.__table__.update().where(Case.__table__.c.slug == "bka-budget")
+                     .values(title="Ändrad av en annan process", updated_at=dt.datetime.now(dt.UTC)))
+        conn.execute(IndexChange.__table__.insert().values(case_id=cases[0].id))
+    db.session.expire_all()  # a real request starts a new session; the test's context outlives them
+    app.extensions["kb_stamp_cache"].ttl = 0  # as if STAMP_TTL had passed
+    after = anonymous.get("/exempel/bka-budget")
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert "Ändrad av en annan process" in after.get_data(as_text=True)
+    stale = anonymous.get("/exempel/bka-budget", headers={"If-None-Match": before.headers["ETag"]})
+    assert stale.status_code == 200

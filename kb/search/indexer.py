@@ -8,18 +8,23 @@ gaps and picked up when they appear.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import LockError
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from kb.extensions import db
-from kb.models import Case, IndexChange, Status
+from kb.models import Case, IndexChange, Status, utcnow
 from kb.search.schema import META_ID, case_document
 from kb.search.store import IndexMissing, IndexStore, Meta
 
@@ -27,6 +32,46 @@ log = logging.getLogger(__name__)
 BATCH = 500
 GAP_WINDOW = 1000  # a rebuild looks this far back for changes not yet committed
 GAP_SECONDS = 600.0  # a change id missing this long was rolled back, not delayed
+# Applied change-log rows are deleted once this old (KB_INDEX_CHANGES_KEEP_DAYS): every
+# node has its own index fed by the same log, and a node that is down must still find the
+# rows it has not applied when it comes back (one down for longer needs `kb reindex`).
+KEEP_DAYS = 7.0
+
+
+class _Lengths:
+    """The new segment's per-document reader, its field lengths loaded once per field.
+
+    Whoosh looks up the document's field length for every posting it writes, each a
+    seek and read in the lengths file: a third of the commit when indexing thousands of
+    cases. Same values, read in one pass per field.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._lengths: dict[str, Any] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        if fieldname not in self._lengths:
+            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            self._lengths[fieldname] = column.load() if column is not None else None
+        lengths = self._lengths[fieldname]
+        if lengths is None:
+            return default
+        lbyte = lengths[docnum] if docnum < len(lengths) else 0
+        return byte_to_length(lbyte) if lbyte else None  # as Whoosh's reader answers
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+class _SegmentWriter(SegmentWriter):
+    def per_document_reader(self) -> Any:
+        return _Lengths(super().per_document_reader())
+
+
+def _writer(ix: whoosh_index.Index, **kwargs: Any) -> SegmentWriter:
+    """A writer on ``ix`` (Whoosh's, with cheaper field-length look-ups at commit)."""
+    return _SegmentWriter(ix, **kwargs)
 
 
 def _session() -> Session:
@@ -115,17 +160,40 @@ def catch_up(store: IndexStore, timeout: float) -> int:
         if not _has_pending(session, store.meta()):
             return 0
         try:
-            writer = store.index().writer(timeout=timeout)
+            writer = _writer(store.index(), timeout=timeout)
         except LockError:
             log.debug("search index busy; another process is applying changes")
             return 0
         with writer:  # commits on success, cancels (releasing the lock) on error
             with writer.searcher() as searcher:  # the newest commit, now that we hold the lock
                 meta = Meta.from_json((searcher.document(id=META_ID) or {}).get("meta"))
-            applied, _ = apply_changes(writer, session, meta)
+            applied, meta = apply_changes(writer, session, meta)
         if applied:
             log.info("search index: applied %d change(s)", applied)
+            prune(session, meta, current_app.config.get("INDEX_CHANGES_KEEP_DAYS", KEEP_DAYS))
         return applied
+
+
+def prune(session: Session, meta: Meta, keep_days: float) -> int:
+    """Delete change-log rows that the index at ``meta`` has committed, once older than
+    ``keep_days``; returns how many.
+
+    Called only after the index commit that contains them, so a crash before it leaves
+    them to be applied again. Never past a change still awaited (a gap). The newest
+    ``GAP_WINDOW`` rows stay, since a rebuild takes ids missing among them for gaps; and
+    the newest row always does: SQLite (no AUTOINCREMENT) would hand out its id again.
+    """
+    upto = min(meta.last, min(meta.gaps, default=meta.last + 1) - 1,
+               _max_change(session) - max(GAP_WINDOW, 1))
+    if upto < 1:
+        return 0
+    cutoff = utcnow() - dt.timedelta(days=keep_days)
+    deleted = session.execute(delete(IndexChange).where(
+        IndexChange.id <= upto, IndexChange.created_at <= cutoff)).rowcount
+    session.commit()
+    if deleted:
+        log.info("search index: pruned %d applied change-log row(s)", deleted)
+    return deleted
 
 
 def rebuild(store: IndexStore, unless_replaced: str | None = None) -> int:
@@ -144,7 +212,7 @@ def rebuild(store: IndexStore, unless_replaced: str | None = None) -> int:
         meta = Meta(upto, {i: now for i in range(max(1, upto - GAP_WINDOW), upto) if i not in present})
         name, ix = store.create_generation()
         count = 0
-        with ix.writer(limitmb=256) as writer:
+        with _writer(ix, limitmb=256) as writer:
             ids = session.scalars(select(Case.id).where(Case.status == Status.PUBLISHED)
                                   .order_by(Case.id)).all()
             for start in range(0, len(ids), BATCH):

@@ -41,5 +41,7 @@ def snippet(text: str, terms: frozenset[str], width: int = SNIPPET_CHARS) -> Mar
 
 
 def case_snippet(case: Case, terms: frozenset[str]) -> Markup:
-    body = " ".join(plain_text(case.body, headings=False).split())
-    return snippet(case.summary, terms) or snippet(body, terms) or escape(case.summary[:SNIPPET_CHARS])
+    found = snippet(case.summary, terms)
+    if found is None:  # the body only when the summary has none of the words
+        found = snippet(" ".join(plain_text(case.body, headings=False).split()), terms)
+    return found or escape(case.summary[:SNIPPET_CHARS])

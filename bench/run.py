@@ -253,6 +253,7 @@ def main() -> int:
                         help="insert with plain SQL instead of `kb import` (default above 20,000 cases)")
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--skip-fts5", action="store_true", help="no SQLite FTS5 reference (slow at 100,000)")
     parser.add_argument("--keep", metavar="DIR", type=Path,
                         help="build the database and index in DIR and keep them (for --reuse)")
     parser.add_argument("--reuse", metavar="DIR", type=Path,
@@ -332,10 +333,11 @@ def searches(app, env: dict[str, str], tmp: Path, rounds: int, args) -> int:
     print(latency_line("  CPU time of those searches", cpu))
     if not args.skip_http:
         print(latency_line("Whoosh through HTTP (gunicorn)", over_http(env, rounds)))
-    fts_times, fts_build = fts5(tmp / "kb.sqlite3", rounds)
-    print(latency_line("SQLite FTS5 in-process (reference)", fts_times))
-    print(f"  ratio Whoosh/FTS5 p50 {statistics.median(ours) / statistics.median(fts_times):.1f}×, "
-          f"p95 {percentile(ours, 95) / percentile(fts_times, 95):.1f}×; FTS5 build {fts_build:.1f} s")
+    if not args.skip_fts5:
+        fts_times, fts_build = fts5(tmp / "kb.sqlite3", rounds)
+        print(latency_line("SQLite FTS5 in-process (reference)", fts_times))
+        print(f"  ratio Whoosh/FTS5 p50 {statistics.median(ours) / statistics.median(fts_times):.1f}×, "
+              f"p95 {percentile(ours, 95) / percentile(fts_times, 95):.1f}×; FTS5 build {fts_build:.1f} s")
     if args.reuse:
         print(f"Load average after the searches: {os.getloadavg()[0]:.1f}")
     return 0

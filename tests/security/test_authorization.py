@@ -46,6 +46,7 @@ PUBLIC = {
     # JSON API and open data
     "api.case", "api.cases", "api.search_cases", "api.search_typeahead", "api.tags",
     "api.counties", "api.articles", "api.export_csv", "api.export_json", "api.openapi",
+    "api.deleted_cases",
     # Sharing: feeds, citations, preview cards, published versions, sitemaps
     "sharing.feed", "sharing.search_feed", "sharing.article_feed", "sharing.county_feed", "sharing.tag_feed",
     "sharing.organisation_type_feed", "sharing.citation_bibtex", "sharing.citation_ris",

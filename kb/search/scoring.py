@@ -12,14 +12,20 @@ operations in the same order (parts added largest first for "any", smallest firs
 """
 from __future__ import annotations
 
+import io
+import itertools
 import math
+import pickle
+import struct
+import zlib
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -91,27 +97,95 @@ class Matches:
 NO_MATCHES = Matches(np.empty(0, np.int32), np.empty(0, np.float64))
 
 
-def _leaf_postings(reader, field: str, text: str) -> tuple[array, array]:
+_BLOCK_LENGTH = struct.Struct("!i")
+# A posting block is a pickle of (ids, weights, values); in fields with positions the
+# values are bytes, pickled as calls of this function. Scoring needs no positions.
+_VALUES = b"c_codecs\nencode\n"
+
+
+def _ids_and_weights(raw: bytes, count: int) -> tuple[tuple, object] | None:
+    """(delta-coded ids, weights) of one block, without unpickling its positions (most of
+    the cost); None when the block does not look as expected."""
+    at = raw.find(_VALUES)
+    if at > 0:
+        head = raw[:at - 1] if raw[at - 1] == ord("(") else raw[:at]
+        try:
+            ids, weights = pickle.loads(head + b"\x86.")  # TUPLE2, STOP
+        except (pickle.UnpicklingError, ValueError, EOFError, IndexError, TypeError):
+            return None
+    else:
+        ids, weights, _ = pickle.loads(raw)
+    ok = isinstance(ids, tuple) and len(ids) == count and (
+        weights is None or isinstance(weights, float) or len(weights) == count)
+    return (ids, weights) if ok else None
+
+
+def _w3_blocks(matcher) -> tuple[np.ndarray, np.ndarray] | None:
+    """Doc numbers and frequencies of a whole W3 posting list, block by block, decoded
+    with numpy (Whoosh's own reader spends most of its time on positions we don't use).
+    None if the list is not in the format this expects."""
+    length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
+    buf = matcher._postfile.get(matcher._startoffset, length)
+    if matcher._byteids or buf[:4] != WHOOSH3_HEADER_MAGIC:
+        return None
+    info_reader = io.BytesIO(buf)
+    deltas: list[tuple] = []
+    weights: list[np.ndarray] = []
+    pos = 4
+    while True:
+        (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
+        end = pos + 4 + abs(size)
+        info_reader.seek(pos + 4)
+        count, _, _, compression, _, _ = pickle.load(info_reader)
+        raw = buf[info_reader.tell():end]
+        block = _ids_and_weights(zlib.decompress(raw) if compression else raw, count)
+        if block is None:
+            return None
+        deltas.append(block[0])
+        w = block[1]
+        constant = w is None or isinstance(w, float)  # all 1.0, or all the same
+        weights.append(np.full(count, 1.0 if w is None else w, np.float32) if constant
+                       else np.array(w, np.float32))
+        if size < 0:  # the last block
+            break
+        pos = end
+    counts = np.array([len(d) for d in deltas])
+    running = np.cumsum(np.fromiter(itertools.chain.from_iterable(deltas), np.int64, int(counts.sum())))
+    # ids are delta-coded within each block: subtract the running sum before the block
+    before = np.concatenate(([0], running[np.cumsum(counts)[:-1] - 1]))
+    return (running - np.repeat(before, counts)).astype(np.int32), np.concatenate(weights)
+
+
+def _leaf_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """Doc numbers and term frequencies of one segment (deleted documents included)."""
-    ids, weights = array("i"), array("f")
     if (field, text) not in reader:
-        return ids, weights
+        return NO_MATCHES.ids, np.empty(0, np.float32)
     matcher = reader.postings(field, text)
     while hasattr(matcher, "child"):  # the filter that hides deleted documents
         matcher = matcher.child
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        while matcher.is_active():  # whole blocks at a time (W3LeafMatcher)
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return ids, weights
+    if isinstance(matcher, W3LeafMatcher):
+        found = _w3_blocks(matcher)
+        if found is not None:
+            return found
+    matcher.reset()  # the filter may have moved it past leading deleted documents
+    ids, weights = array("i"), array("f")
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.frombuffer(ids, np.int32), np.frombuffer(weights, np.float32)
+
+
+def _numeric_column(column, count: int) -> np.ndarray:
+    """A Whoosh numeric column as an array, read in one go (not value by value)."""
+    if isinstance(column, NumericColumn.Reader) and column._typecode in "bBhHiIlLqQ":
+        width = column._fixedlen
+        raw = column._dbfile.get(column._basepos, column._count * width)
+        values = np.frombuffer(raw, np.dtype(">" + column._typecode)).astype(np.int64)
+        if len(values) < count:  # documents after the last value written have the default
+            values = np.concatenate((values, np.full(count - len(values), column._default, np.int64)))
+        return values[:count]
+    return np.fromiter(column, np.int64, count)
 
 
 class Scorer:
@@ -135,8 +209,8 @@ class Scorer:
             ids, weights = [], []
             for reader, offset in self.leaves:
                 leaf_ids, leaf_weights = _leaf_postings(reader, field, text)
-                ids.append(np.frombuffer(leaf_ids, np.int32) + np.int32(offset))
-                weights.append(np.frombuffer(leaf_weights, np.float32))
+                ids.append(leaf_ids + np.int32(offset))
+                weights.append(leaf_weights)
             if len(self._postings) >= MAX_CACHED_TERMS:
                 self._postings.clear()
             found = self._postings[key] = (
@@ -153,7 +227,8 @@ class Scorer:
             parts = []
             for reader, _ in self.leaves:  # a segment with only the meta document has no column
                 if reader.has_column("published"):
-                    parts.append(np.fromiter(reader.column_reader("published"), np.int64))
+                    column = reader.column_reader("published", translate=False)
+                    parts.append(_numeric_column(column, reader.doc_count_all()))
                 else:
                     parts.append(np.zeros(reader.doc_count_all(), np.int64))
             self._published = np.concatenate(parts) if parts else np.zeros(0, np.int64)
@@ -169,11 +244,12 @@ class Scorer:
                 count = reader.doc_count_all()
                 column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) \
                     if hasattr(reader, "_perdoc") else None
-                parts.append(bytes(count) if column is None else bytes(column.load()))
+                parts.append(np.zeros(count, np.uint8) if column is None
+                             else _numeric_column(column, count).astype(np.uint8))
                 total_length += reader.field_length(field)
             average = total_length / self.total or 1.0
             norm = np.array([K1 * (1 - B + B * length / average) for length in _LENGTH])
-            found = self._lengths[field] = (np.frombuffer(b"".join(parts), np.uint8), norm)
+            found = self._lengths[field] = (np.concatenate(parts) if parts else np.zeros(0, np.uint8), norm)
         return found
 
     def evaluate(self, query: Query) -> Matches:

@@ -83,6 +83,7 @@ class Lookups:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     free_slugs: set[str] = field(default_factory=set)
+    rendered: dict[str, str] = field(default_factory=dict)  # body → HTML, rendered ahead
 
     @classmethod
     def load(cls) -> Lookups:
@@ -206,7 +207,8 @@ def _apply(case: Case, data: dict[str, Any], lookups: Lookups | None) -> None:
     case.summary = data["summary"]
     if data["body"] != case.body or not case.body_html:
         case.body = data["body"]
-        case.body_html = render_markdown(data["body"])
+        ahead = lookups.rendered.get(data["body"]) if lookups else None
+        case.body_html = ahead if ahead is not None else render_markdown(data["body"])
     case.organisation = _organisation(data["organisation"], data["organisation_type"], lookups)
     if lookups is not None:
         ref = lookups.reference

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +15,11 @@ import yaml
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
+from kb.markup import render_markdown
 from kb.models import Case
 from kb.services.cases import Lookups, Staged, record_saves, stage_case
 from kb.services.reference import load_reference_data, reference_loaded
-from kb.services.validation import FIELDS, CaseValidationError
+from kb.services.validation import FIELDS, CaseValidationError, clean_text
 from kb.slugs import is_valid_slug, slugify
 
 
@@ -118,6 +124,11 @@ def _problems(case_file: CaseFile, error: CaseValidationError) -> list[str]:
 CHUNK = 200
 
 
+# From this many files on, forked worker processes read, parse and render them (Markdown is
+# a third of an import) while this process writes to the database.
+PARALLEL_MIN = 500
+
+
 def import_paths(paths: list[str | Path]) -> ImportResult:
     """Upsert every case file by slug in the current transaction (caller commits).
 
@@ -126,14 +137,52 @@ def import_paths(paths: list[str | Path]) -> ImportResult:
     """
     if not reference_loaded():
         load_reference_data()
-    files = [parse_case_file(p) for p in find_case_files(paths)]
+    found = find_case_files(paths)
     lookups = Lookups.load()
     result, problems, seen = ImportResult(), [], {}
-    for start in range(0, len(files), CHUNK):
-        _import_chunk(files[start:start + CHUNK], lookups, result, problems, seen)
+    parsed = _parsed(found)
+    while chunk := list(islice(parsed, CHUNK)):
+        lookups.rendered = dict(html for _, html in chunk if html)
+        _import_chunk([case_file for case_file, _ in chunk], lookups, result, problems, seen)
     if problems:
         raise ImportFailed(problems)
     return result
+
+
+Rendered = tuple[str, str] | None  # (cleaned body, its HTML), when a worker rendered it
+
+
+def _parsed(paths: list[Path]) -> Iterator[tuple[CaseFile, Rendered]]:
+    """Each file parsed, in order; raises :class:`ImportFailed` at the first bad one."""
+    workers = min(3, (os.cpu_count() or 1) - 1)
+    # Forked, not spawned (that would re-run the caller's main module); a fork copies only
+    # this thread, so only a single-threaded process forks. Workers touch no database.
+    if len(paths) < PARALLEL_MIN or workers < 1 or threading.active_count() > 1:
+        for path in paths:
+            yield parse_case_file(path), None
+        return
+    chunks = [paths[i:i + 50] for i in range(0, len(paths), 50)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for done in pool.imap(_parse_and_render, chunks):
+            for case_file, rendered in done:
+                if case_file is None:
+                    raise ImportFailed(rendered)
+                yield case_file, rendered
+
+
+def _parse_and_render(paths: list[Path]) -> list[tuple[Any, Any]]:
+    """In a worker: (case file, (body as validation cleans it, its HTML)) per file, or
+    (None, problems) for the first file that cannot be parsed."""
+    out: list[tuple[Any, Any]] = []
+    for path in paths:
+        try:
+            case_file = parse_case_file(path)
+        except ImportFailed as exc:
+            out.append((None, exc.problems))
+            break
+        body = clean_text(case_file.data.get("body"), multiline=True)
+        out.append((case_file, (body, render_markdown(body))))
+    return out
 
 
 def _import_chunk(files: list[CaseFile], lookups: Lookups, result: ImportResult,

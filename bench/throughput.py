@@ -162,7 +162,7 @@ class Server:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
-        response.read()
+        response.body = response.read()
         conn.close()
         return response
 
@@ -262,7 +262,10 @@ def run(seconds: float, rounds: int, reference: bool) -> tuple[list[Figure], lis
         servers.append(hello)
         kb = Server("wsgi:app", env)
         servers.append(kb)
-        etag = kb.get(CASE).getheader("ETag")
+        page = kb.get(CASE)
+        etag, body = page.getheader("ETag"), page.body
+        if page.status != 200 or b"<h1" not in body or len(body) < 5000:
+            raise RuntimeError(f"{CASE} is not a full case page ({page.status}, {len(body)} bytes)")
         plan = [
             (Figure("hello-world"), hello, "/", {}, 200),
             (Figure("case page, fresh"), kb, CASE, {}, 200),

@@ -14,6 +14,8 @@ MESSAGES = {
     403: ("Åtkomst nekad", "Du har inte behörighet att se den här sidan."),
     404: ("Sidan finns inte", "Vi hittar ingen sida på den adressen. Den kan ha flyttats eller tagits bort."),
     405: ("Metoden stöds inte", "Sidan kan inte användas på det sättet."),
+    410: ("Exemplet finns inte längre",
+          "Redaktionen har tagit bort exemplet eller dragit tillbaka det. Sök gärna efter liknande exempel."),
     413: ("För mycket data", "Det du skickade är för stort."),
     429: ("För många försök", "Du har gjort för många försök på kort tid. Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel uppstod hos oss. Försök igen om en stund."),

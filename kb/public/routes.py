@@ -9,6 +9,7 @@ from kb import search
 from kb.caching import cached_view
 from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
+from kb.models.tombstone import withdrawn
 from kb.public import bp
 from kb.queries import (
     article_counts,
@@ -62,7 +63,7 @@ def case(slug: str):
         if found is not None and not found.is_published:
             found = None
     if found is None:
-        abort(404)
+        abort(410 if withdrawn(slug) else 404)  # a shared link to a withdrawn case says so
     if moved:
         return redirect(url_for("public.case", slug=found.slug), code=301)
     stale = found.review_is_stale(dt.date.today(), current_app.config["REVIEW_MAX_AGE_DAYS"])

@@ -83,7 +83,7 @@ def test_the_whole_way_to_publication_and_back(clients, draft, users):
     assert clients["anon"].get(f"/exempel/{draft.slug}").status_code == 200
 
     _step(clients["reviewer"], draft, "archive")
-    assert clients["anon"].get(f"/exempel/{draft.slug}").status_code == 404
+    assert clients["anon"].get(f"/exempel/{draft.slug}").status_code == 410  # archived: gone, and says so
     _step(clients["reviewer"], draft, "reopen")
     assert _status(draft) == Status.DRAFT
 

@@ -102,11 +102,29 @@ def test_the_list_is_never_served_stale_from_the_cache(client, cases):
     assert listed(client) == [("ungdomsdialog-vasteras", "deleted")]
 
 
-def test_a_new_case_that_gets_a_deleted_cases_id_is_not_reported_deleted(client, cases, make_case):
-    """SQLite may hand the highest, deleted id to the next case."""
+def test_a_deleted_cases_id_is_never_given_to_a_new_case(client, cases, make_case):
+    """SQLite would hand the highest, deleted id to the next case: an old short link would
+    then open another case, and harvesters would be told the new one was deleted."""
     last = make_case(title="Sist sparade exemplet", slug="sist")
+    old_id = last.id
     delete_case(last)
     db.session.commit()
     new = make_case(title="Ett nytt exempel", slug="nytt")
-    ids = {t["id"] for t in get(client, "/api/v1/deleted-cases")["results"]}
-    assert new.id not in ids
+    assert new.id > old_id
+    assert {t["id"] for t in get(client, "/api/v1/deleted-cases")["results"]} == {old_id}
+    assert client.get(f"/exempel/{old_id}").status_code == 410
+    assert client.get(f"/exempel/{new.id}").headers["Location"].endswith("/exempel/nytt")
+
+
+def test_a_shared_link_to_a_withdrawn_case_says_it_is_gone(client, cases):
+    first, second, draft = cases
+    case_id = first.id
+    delete_case(first)
+    set_status(second, Status.ARCHIVED, None)
+    db.session.commit()
+    for path in ("/exempel/bka-budget", f"/exempel/{case_id}", "/exempel/ungdomsdialog-vasteras"):
+        response = client.get(path)
+        assert response.status_code == 410, path
+        assert "Exemplet finns inte längre" in response.get_data(as_text=True)
+    assert client.get("/exempel/utkast-sommarlov").status_code == 404  # never published
+    assert client.get("/exempel/finns-inte-alls").status_code == 404

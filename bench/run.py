@@ -284,6 +284,7 @@ def main() -> int:
     from kb.services.importer import import_paths
 
     app = create_app()
+    app.config["BULK_WORKERS"] = True  # as `kb import` and `kb reindex` run
     if args.reuse:
         return searches(app, env, tmp, rounds, args)
     with app.app_context():

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from kb.extensions import db
@@ -32,6 +32,7 @@ def import_command(paths: tuple[str, ...]) -> None:
     from kb import search
     from kb.services.importer import ImportFailed, import_paths
 
+    current_app.config["BULK_WORKERS"] = True
     try:
         result = import_paths(list(paths))
         db.session.commit()
@@ -63,6 +64,7 @@ def reindex_command() -> None:
     """Rebuild the search index from the database and swap it in atomically."""
     from kb import search
 
+    current_app.config["BULK_WORKERS"] = True
     count = search.rebuild_index()
     click.echo(f"Sökindexet är återuppbyggt: {count} publicerade exempel.")
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
-import os
-import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -31,6 +28,7 @@ from kb.extensions import db
 from kb.models import Case, IndexChange, Status, utcnow
 from kb.search.schema import META_ID, case_document
 from kb.search.store import IndexMissing, IndexStore, Meta
+from kb.workers import fork_pool, worker_count
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -139,11 +137,8 @@ def _analyse(docs: list[dict[str, Any]]) -> list[dict[str, list[tuple]]]:
 
 def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]], expected: int) -> int:
     """Add ``docs`` (about ``expected`` of them) in order; returns how many."""
-    workers = min(3, (os.cpu_count() or 1) - 1)
-    # Workers are forked (spawned ones would re-run the caller's main module, e.g.
-    # gunicorn's); a fork copies only this thread, so only a single-threaded process
-    # forks. The workers only analyse text: no database connection or lock is used.
-    if expected < PARALLEL_MIN or workers < 1 or threading.active_count() > 1 or not (
+    workers = worker_count(expected, PARALLEL_MIN)  # they only analyse text: no DB, no lock
+    if not workers or not (
             isinstance(writer, _SegmentWriter) and writer.can_add_analysed()):
         count = 0
         for doc in docs:
@@ -151,8 +146,7 @@ def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]], expect
             count += 1
         return count
     count = 0
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_init_worker, initargs=(writer.schema,)) as pool:
+    with fork_pool(workers, _init_worker, (writer.schema,)) as pool:
         in_flight: deque = deque()
         chunk: list[dict[str, Any]] = []
         for doc in docs:

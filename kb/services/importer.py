@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -21,6 +18,7 @@ from kb.services.cases import Lookups, Staged, record_saves, stage_case
 from kb.services.reference import load_reference_data, reference_loaded
 from kb.services.validation import FIELDS, CaseValidationError, clean_text
 from kb.slugs import is_valid_slug, slugify
+from kb.workers import fork_pool, worker_count
 
 
 class ImportFailed(Exception):
@@ -154,15 +152,13 @@ Rendered = tuple[str, str] | None  # (cleaned body, its HTML), when a worker ren
 
 def _parsed(paths: list[Path]) -> Iterator[tuple[CaseFile, Rendered]]:
     """Each file parsed, in order; raises :class:`ImportFailed` at the first bad one."""
-    workers = min(3, (os.cpu_count() or 1) - 1)
-    # Forked, not spawned (that would re-run the caller's main module); a fork copies only
-    # this thread, so only a single-threaded process forks. Workers touch no database.
-    if len(paths) < PARALLEL_MIN or workers < 1 or threading.active_count() > 1:
+    workers = worker_count(len(paths), PARALLEL_MIN)  # workers touch no database
+    if not workers:
         for path in paths:
             yield parse_case_file(path), None
         return
     chunks = [paths[i:i + 50] for i in range(0, len(paths), 50)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with fork_pool(workers) as pool:
         for done in pool.imap(_parse_and_render, chunks):
             for case_file, rendered in done:
                 if case_file is None:

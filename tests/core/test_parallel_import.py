@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from flask import current_app
 
 from bench.generate import generate, write_files
+from kb import workers
 from kb.extensions import db
 from kb.models import Case
 from kb.services import cases, importer
@@ -19,8 +21,9 @@ def in_workers(monkeypatch):
     render = cases.render_markdown
     monkeypatch.setattr(cases, "render_markdown", lambda body: used.append(body) or render(body))
     monkeypatch.setattr(importer, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(importer.threading, "active_count", lambda: 1)  # whatever pytest runs
-    monkeypatch.setattr(importer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # whatever pytest runs
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
+    monkeypatch.setitem(current_app.config, "BULK_WORKERS", True)
     return used
 
 
@@ -54,3 +57,16 @@ def test_a_bad_file_read_by_a_worker_is_reported(app, tmp_path, in_workers):
     db.session.rollback()
     assert exc.value.problems == [f"{bad}:1: filen måste börja med en rad ”---” (YAML-huvud)."]
     assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0
+
+
+def test_only_the_kb_command_forks_workers(app, monkeypatch):
+    """A web worker catching up a large change log must not fork (BULK_WORKERS is off);
+    `kb import` and `kb reindex` turn it on."""
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
+    assert workers.worker_count(10**6, 1) == 0
+    monkeypatch.setitem(current_app.config, "BULK_WORKERS", True)
+    assert workers.worker_count(10**6, 1) == 1
+    assert workers.worker_count(10, 500) == 0  # small jobs stay in this process
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 2)
+    assert workers.worker_count(10**6, 1) == 0  # a fork would copy only this thread

@@ -2,7 +2,9 @@
 written document by document."""
 from __future__ import annotations
 
-from kb import search
+from flask import current_app
+
+from kb import search, workers
 from kb.extensions import db
 from kb.search import indexer
 from kb.services.cases import save_case
@@ -39,8 +41,9 @@ def test_parallel_analysis_writes_the_same_index(app, monkeypatch):
     assert not used
     monkeypatch.setattr(indexer, "PARALLEL_MIN", 1)
     monkeypatch.setattr(indexer, "_CHUNK", 4)
-    monkeypatch.setattr(indexer.threading, "active_count", lambda: 1)  # whatever pytest runs
-    monkeypatch.setattr(indexer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # whatever pytest runs
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
+    monkeypatch.setitem(current_app.config, "BULK_WORKERS", True)
     search.rebuild_index()
     assert used, "the parallel path was not taken"
     assert _contents() == one_by_one

@@ -82,14 +82,6 @@ class Table:
     facets: dict[str, Facet]
 
 
-def _live(reader) -> np.ndarray:
-    live = np.ones(reader.doc_count_all(), bool)
-    if reader.has_deletions():
-        live[:] = False
-        live[np.fromiter(reader.all_doc_ids(), np.int64)] = True
-    return live
-
-
 def _facet(scorer: Scorer, reader, name: str, live: np.ndarray) -> Facet:
     values, docs, totals = [], [], []
     for raw in reader.lexicon(name):
@@ -112,7 +104,7 @@ def _facet_table(store: IndexStore, searcher: Searcher) -> Table:
     if table is None:
         scorer = _scorer(store, searcher)
         reader = searcher.reader()
-        live = _live(reader)
+        live = scorer.live()
         cases = np.zeros(scorer.size, bool)
         cases[scorer.docs("doctype", "case")] = True
         table = store.cache[key] = Table(cases & live, {
@@ -175,7 +167,7 @@ def _scorer(store: IndexStore, searcher: Searcher) -> Scorer:
     key = ("scorer", searcher)
     scorer = store.cache.get(key)
     if scorer is None:
-        scorer = store.cache[key] = Scorer(searcher)
+        scorer = store.cache[key] = Scorer(searcher, store.segments)
     return scorer
 
 

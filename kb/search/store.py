@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from kb.search.schema import META_ID, SCHEMA_VERSION, build_schema
+from kb.search.scoring import segment_key
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
@@ -69,6 +70,9 @@ class IndexStore:
         self._searcher: Searcher | None = None
         self._meta: tuple[Searcher, Meta] | None = None
         self.cache: dict[Any, Any] = {}  # derived from the current searcher (facets, postings)
+        # What was read from each segment (segment id → kb.search.scoring.Segment): segments
+        # never change, so this outlives commits; dropped when a segment leaves the index.
+        self.segments: dict[str, Any] = {}
 
     # -- generations ---------------------------------------------------------------
     def live_generation(self) -> str | None:
@@ -93,6 +97,7 @@ class IndexStore:
                     raise IndexMissing(f"index {name} cannot be opened: {exc}") from exc
                 self._ix, self._generation, self._searcher = ix, name, None
                 self.cache.clear()
+                self.segments.clear()
             return self._ix
 
     def _current_schema(self, name: str) -> bool:
@@ -111,10 +116,17 @@ class IndexStore:
                 if self._searcher is None or not self._searcher.up_to_date():
                     self._searcher = ix.searcher()
                     self.cache.clear()  # derived from the previous commit
+                    self._keep_segments(self._searcher)
             except DAMAGE as exc:
                 self._searcher = None
                 raise IndexMissing(f"index {self._generation} cannot be read: {exc}") from exc
             return self._searcher
+
+    def _keep_segments(self, searcher: Searcher) -> None:
+        """Forget the segments that a merge removed (searchers still using them hold theirs)."""
+        current = {segment_key(reader) for reader, _ in searcher.reader().leaf_readers()}
+        for gone in set(self.segments) - current:
+            self.segments.pop(gone, None)
 
     def meta(self, searcher: Searcher | None = None) -> Meta:
         """The change-log position of the searcher's commit."""
@@ -172,3 +184,4 @@ class IndexStore:
             self._generation = None
             self._meta = None
             self.cache.clear()
+            self.segments.clear()

@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.writing import CLEAR
 
 from kb.search import positions as pos
@@ -164,3 +165,35 @@ def test_store_forgets_merged_segments(tmp_path):
     writer.commit(mergetype=CLEAR)  # everything rewritten into one new segment
     sc.Scorer(store.searcher(), store.segments).docs("body", "barn")
     assert len(store.segments) == 1 and not old & set(store.segments)
+
+
+def test_store_reuses_open_segments_with_new_deletions(tmp_path):
+    """A new commit's searcher shares the unchanged segments' open files (Whoosh would read
+    them into memory again) and sees that commit's deletions, as Whoosh's own searcher does."""
+    from kb.search.store import IndexStore
+
+    store = IndexStore(tmp_path)
+    name, ix = store.create_generation()
+    store.swap(name)
+    rng = random.Random(9)
+    with ix.writer() as writer:
+        for n in range(60):
+            writer.add_document(**_document(rng, n))
+    big = store.searcher().reader()
+    for i in range(5):
+        writer = ix.writer()
+        writer.update_document(id="__meta__", meta=str(i))
+        writer.delete_by_term("id", str(i * 3))
+        writer.update_document(**_document(rng, 100 + i))
+        writer.commit(merge=False)
+        ours, whoosh = store.searcher(), ix.searcher()
+        assert ours.document(id="__meta__") == whoosh.document(id="__meta__")
+        assert ours.document(id="__meta__") == {"id": "__meta__", "meta": str(i)}
+        assert ours.doc_count() == whoosh.doc_count()
+        assert list(ours.all_stored_fields()) == list(whoosh.all_stored_fields())
+        query = wq.Term("body", "barn")
+        assert list(ours.search(query, limit=None).items()) == list(whoosh.search(query, limit=None).items())
+        first = ours.reader().leaf_readers()[0][0]
+        assert first.segment().segment_id() == big.segment().segment_id()
+        assert first._terms is big._terms  # not opened (copied into memory) again
+

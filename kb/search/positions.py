@@ -45,13 +45,14 @@ def positions(reader, field: str, text: str, ids: np.ndarray, wanted: np.ndarray
     matcher = _leaf_matcher(reader, field, text)
     if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:
         return None
-    raw = _raw_blocks(matcher)
+    raw = _raw_blocks(matcher, wanted)
     if raw is None:
         return None
-    buf, counts = raw
+    buf, counts, read = raw
     strings = _value_strings(buf, counts)
-    if strings is None or len(strings[0]) != len(ids):
+    if strings is None or len(read) != len(ids):
         return None
+    ids, wanted = ids[read], wanted[read]
     starts, lengths = strings[0][wanted], strings[1][wanted]
     decoded = _decode(buf, starts, lengths)
     if decoded is None:
@@ -76,14 +77,15 @@ def slow_positions(reader, field: str, text: str, wanted: set[int]) -> tuple[np.
     return np.array(docs, np.int64), np.array(pos, np.int64)
 
 
-def _raw_blocks(matcher) -> tuple[bytes, np.ndarray] | None:
-    """The decompressed data of every block, joined, and each block's posting count."""
+def _raw_blocks(matcher, wanted: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray] | None:
+    """The decompressed data of the blocks holding any ``wanted`` posting, joined; their
+    posting counts; and the mask of the postings in them."""
     length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
     buf = matcher._postfile.get(matcher._startoffset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         return None
     info = io.BytesIO(buf)
-    parts: list[bytes] = []
+    blocks: list[tuple[int, int, int]] = []  # compression, start, end of the data
     counts: list[int] = []
     pos = 4
     while True:
@@ -91,13 +93,18 @@ def _raw_blocks(matcher) -> tuple[bytes, np.ndarray] | None:
         end = pos + 4 + abs(size)
         info.seek(pos + 4)
         count, _, _, compression, _, _ = pickle.load(info)
-        data = buf[info.tell():end]
-        parts.append(zlib.decompress(data) if compression else data)
+        blocks.append((compression, info.tell(), end))
         counts.append(count)
         if size < 0:
             break
         pos = end
-    return b"".join(parts), np.array(counts, np.int64)
+    sizes = np.array(counts, np.int64)
+    if sizes.sum() != len(wanted) or np.any(sizes < 1):
+        return None
+    needed = np.add.reduceat(wanted.astype(np.int64), np.cumsum(sizes) - sizes) > 0
+    parts = [zlib.decompress(buf[start:end]) if compression else buf[start:end]
+             for (compression, start, end), need in zip(blocks, needed.tolist(), strict=True) if need]
+    return b"".join(parts), sizes[needed], np.repeat(needed, sizes)
 
 
 def _value_strings(buf: bytes, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

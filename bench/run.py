@@ -63,7 +63,7 @@ def timed(fn, rounds: int, cpu: list[float] | None = None) -> list[float]:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (the indexer's workers)."""
+    """CPU seconds of this process and of its finished children (the importer's workers)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
 
@@ -284,7 +284,7 @@ def main() -> int:
     from kb.services.importer import import_paths
 
     app = create_app()
-    app.config["BULK_WORKERS"] = True  # as `kb import` and `kb reindex` run
+    app.config["BULK_WORKERS"] = True  # as `kb import` runs
     if args.reuse:
         return searches(app, env, tmp, rounds, args)
     with app.app_context():

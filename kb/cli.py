@@ -64,7 +64,6 @@ def reindex_command() -> None:
     """Rebuild the search index from the database and swap it in atomically."""
     from kb import search
 
-    current_app.config["BULK_WORKERS"] = True
     count = search.rebuild_index()
     click.echo(f"Sökindexet är återuppbyggt: {count} publicerade exempel.")
 

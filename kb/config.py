@@ -20,7 +20,7 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
     PER_PAGE = 20
     REVIEW_MAX_AGE_DAYS = 730
-    # Worker processes for bulk imports and reindexing: turned on by the `kb` command only,
+    # Worker processes that parse and render bulk imports: turned on by `kb import` only,
     # never in a web worker (kb/workers.py).
     BULK_WORKERS = False
     WTF_CSRF_TIME_LIMIT = None

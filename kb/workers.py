@@ -1,4 +1,4 @@
-"""Forked worker processes for the bulk jobs of the ``kb`` command (import, reindex)."""
+"""Forked worker processes for the bulk jobs of the ``kb`` command (``kb import``)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -14,7 +14,7 @@ from flask import current_app
 def worker_count(jobs: int, minimum: int) -> int:
     """How many worker processes a bulk job of ``jobs`` items may use (0: do it here).
 
-    Only where the app allows it (``BULK_WORKERS``: the ``kb`` command, never a web worker),
+    Only where the app allows it (``BULK_WORKERS``: ``kb import``, never a web worker),
     only for jobs of ``minimum`` items or more, and only from a single-threaded process: a
     fork copies just the calling thread. Forked, not spawned, because a spawned worker
     re-runs the caller's main module."""

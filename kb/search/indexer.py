@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -28,7 +27,6 @@ from kb.extensions import db
 from kb.models import Case, IndexChange, Status, utcnow
 from kb.search.schema import META_ID, case_document
 from kb.search.store import IndexMissing, IndexStore, Meta
-from kb.workers import fork_pool, worker_count
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -70,108 +68,26 @@ class _SegmentWriter(SegmentWriter):
     def per_document_reader(self) -> Any:
         return _Lengths(super().per_document_reader())
 
-    def can_add_analysed(self) -> bool:
-        """Whether :meth:`add_analysed` covers this schema (no spelling or vector fields)."""
-        return not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
 
-    def add_analysed(self, fields: dict[str, Any], postings: dict[str, list[tuple]]) -> None:
-        """:meth:`add_document` with each indexed field's ``field.index(value)`` items
-        given (computed in another process); the segment written is the same."""
-        self._check_state()
-        perdocwriter, schema, docnum, add_post = self.perdocwriter, self.schema, self.docnum, self.pool.add
-        docboost = self._doc_boost(fields)
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields[fieldname]
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
-                    scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in postings[fieldname]:
-                        weight *= fieldboost
-                        if scorable:
-                            length += freq
-                        add_post((fieldname, tbytes, docnum, weight, vbytes))
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-                if field.column_type:
-                    perdocwriter.add_column_value(fieldname, field.column_type,
-                                                  field.to_column_value(value))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
-
-
-# Analysing a case (Swedish stemming, compounds, positions) is half the work of indexing
-# it. From this many documents on, worker processes analyse while this one writes.
-PARALLEL_MIN = 1000
-_CHUNK = 50
-_worker_schema: Any = None  # set in each worker process by _init_worker
-
-
-def _init_worker(schema: Any) -> None:
-    global _worker_schema
-    _worker_schema = schema
-
-
-def _analyse(docs: list[dict[str, Any]]) -> list[dict[str, list[tuple]]]:
-    """In a worker: each document's indexed fields → their ``field.index`` items."""
-    out = []
-    for doc in docs:
-        postings = {}
-        for name, value in doc.items():
-            field = _worker_schema[name]
-            if value is not None and field.indexed and not name.startswith("_"):
-                postings[name] = list(field.index(value))
-        out.append(postings)
-    return out
-
-
-def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]], expected: int) -> int:
-    """Add ``docs`` (about ``expected`` of them) in order; returns how many."""
-    workers = worker_count(expected, PARALLEL_MIN)  # they only analyse text: no DB, no lock
-    if not workers or not (
-            isinstance(writer, _SegmentWriter) and writer.can_add_analysed()):
-        count = 0
-        for doc in docs:
-            writer.add_document(**doc)
-            count += 1
-        return count
+def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]]) -> int:
+    """Add ``docs`` in order; returns how many. (Analysing in worker processes was tried:
+    shipping the postings back cost as much as it saved, so one process does it all.)"""
     count = 0
-    with fork_pool(workers, _init_worker, (writer.schema,)) as pool:
-        in_flight: deque = deque()
-        chunk: list[dict[str, Any]] = []
-        for doc in docs:
-            chunk.append(doc)
-            if len(chunk) == _CHUNK:
-                in_flight.append((chunk, pool.apply_async(_analyse, (chunk,))))
-                chunk = []
-                if len(in_flight) > 2 * workers:  # bounded memory: write as results come
-                    count += _write_chunk(writer, *in_flight.popleft())
-        if chunk:
-            in_flight.append((chunk, pool.apply_async(_analyse, (chunk,))))
-        while in_flight:
-            count += _write_chunk(writer, *in_flight.popleft())
+    for doc in docs:
+        writer.add_document(**doc)
+        count += 1
     return count
 
 
-def _write_chunk(writer: _SegmentWriter, docs: list[dict[str, Any]], result: Any) -> int:
-    for doc, postings in zip(docs, result.get(), strict=True):
-        writer.add_analysed(doc, postings)
-    return len(docs)
+# Postings are pooled in memory up to this size before Whoosh spills sorted runs to disk
+# (pickled, then merged: 40 % of the time of indexing 10,000 cases at its 128 MB default).
+# A cap, not an allocation: applying a few changes uses little.
+POOL_LIMIT_MB = 512
 
 
 def _writer(ix: whoosh_index.Index, **kwargs: Any) -> SegmentWriter:
     """A writer on ``ix`` (Whoosh's, with cheaper field-length look-ups at commit)."""
-    return _SegmentWriter(ix, **kwargs)
+    return _SegmentWriter(ix, limitmb=POOL_LIMIT_MB, **kwargs)
 
 
 def _session() -> Session:
@@ -212,7 +128,7 @@ def _apply(writer: SegmentWriter, session: Session, case_ids: list[int]) -> None
             if ("id", key) in reader:
                 for docnum in reader.postings("id", key).all_ids():
                     writer.delete_document(docnum)
-    _add_documents(writer, _documents(session, case_ids), len(case_ids))
+    _add_documents(writer, _documents(session, case_ids))
 
 
 def _documents(session: Session, case_ids: list[int]) -> Iterator[dict[str, Any]]:
@@ -316,10 +232,10 @@ def rebuild(store: IndexStore, unless_replaced: str | None = None) -> int:
         now = time.time()
         meta = Meta(upto, {i: now for i in range(max(1, upto - GAP_WINDOW), upto) if i not in present})
         name, ix = store.create_generation()
-        with _writer(ix, limitmb=256) as writer:
+        with _writer(ix) as writer:
             ids = session.scalars(select(Case.id).where(Case.status == Status.PUBLISHED)
                                   .order_by(Case.id)).all()
-            count = _add_documents(writer, _documents(session, list(ids)), len(ids))
+            count = _add_documents(writer, _documents(session, list(ids)))
             _write_meta(writer, meta)
         store.swap(name)
         store.remove_old_generations()

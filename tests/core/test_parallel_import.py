@@ -61,7 +61,7 @@ def test_a_bad_file_read_by_a_worker_is_reported(app, tmp_path, in_workers):
 
 def test_only_the_kb_command_forks_workers(app, monkeypatch):
     """A web worker catching up a large change log must not fork (BULK_WORKERS is off);
-    `kb import` and `kb reindex` turn it on."""
+    `kb import` turns it on."""
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
     assert workers.worker_count(10**6, 1) == 0

@@ -92,7 +92,8 @@ def _raw_blocks(matcher, wanted: np.ndarray) -> tuple[bytes, np.ndarray, np.ndar
         (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
         end = pos + 4 + abs(size)
         info.seek(pos + 4)
-        count, _, _, compression, _, _ = pickle.load(info)
+        # Block info as Whoosh pickles it in our own index files.
+        count, _, _, compression, _, _ = pickle.load(info)  # nosec B301
         blocks.append((compression, info.tell(), end))
         counts.append(count)
         if size < 0:

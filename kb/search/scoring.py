@@ -115,11 +115,13 @@ def _ids_and_weights(raw: bytes, count: int) -> tuple[tuple, object] | None:
     if at > 0:
         head = raw[:at - 1] if raw[at - 1] == ord("(") else raw[:at]
         try:
-            ids, weights = pickle.loads(head + b"\x86.")  # TUPLE2, STOP
+            # Our own index files, written by Whoosh (which pickles them): not outside input.
+            # The head plus TUPLE2, STOP:
+            ids, weights = pickle.loads(head + b"\x86.")  # nosec B301
         except (pickle.UnpicklingError, ValueError, EOFError, IndexError, TypeError):
             return None
     else:
-        ids, weights, _ = pickle.loads(raw)
+        ids, weights, _ = pickle.loads(raw)  # nosec B301
     ok = isinstance(ids, tuple) and len(ids) == count and (
         weights is None or isinstance(weights, float) or len(weights) == count)
     return (ids, weights) if ok else None
@@ -141,7 +143,8 @@ def _w3_blocks(matcher) -> tuple[np.ndarray, np.ndarray] | None:
         (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
         end = pos + 4 + abs(size)
         info_reader.seek(pos + 4)
-        count, _, _, compression, _, _ = pickle.load(info_reader)
+        # Block info as Whoosh pickles it in our own index files.
+        count, _, _, compression, _, _ = pickle.load(info_reader)  # nosec B301
         raw = buf[info_reader.tell():end]
         block = _ids_and_weights(zlib.decompress(raw) if compression else raw, count)
         if block is None:

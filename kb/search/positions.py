@@ -77,16 +77,15 @@ def slow_positions(reader, field: str, text: str, wanted: set[int]) -> tuple[np.
     return np.array(docs, np.int64), np.array(pos, np.int64)
 
 
-def _raw_blocks(matcher, wanted: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray] | None:
-    """The decompressed data of the blocks holding any ``wanted`` posting, joined; their
-    posting counts; and the mask of the postings in them."""
+def block_layout(matcher: W3LeafMatcher) -> tuple[bytes, list[tuple[int, bool, int, int]]] | None:
+    """A W3 posting list's bytes and, per block, its posting count, whether it is
+    zlib-compressed, and where its data starts and ends; None if not in that format."""
     length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
     buf = matcher._postfile.get(matcher._startoffset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         return None
     info = io.BytesIO(buf)
-    blocks: list[tuple[int, int, int]] = []  # compression, start, end of the data
-    counts: list[int] = []
+    blocks: list[tuple[int, bool, int, int]] = []
     pos = 4
     while True:
         (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
@@ -94,17 +93,26 @@ def _raw_blocks(matcher, wanted: np.ndarray) -> tuple[bytes, np.ndarray, np.ndar
         info.seek(pos + 4)
         # Block info as Whoosh pickles it in our own index files.
         count, _, _, compression, _, _ = pickle.load(info)  # nosec B301
-        blocks.append((compression, info.tell(), end))
-        counts.append(count)
-        if size < 0:
-            break
+        blocks.append((count, bool(compression), info.tell(), end))
+        if size < 0:  # the last block
+            return buf, blocks
         pos = end
+
+
+def _raw_blocks(matcher, wanted: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray] | None:
+    """The decompressed data of the blocks holding any ``wanted`` posting, joined; their
+    posting counts; and the mask of the postings in them."""
+    layout = block_layout(matcher)
+    if layout is None:
+        return None
+    buf, blocks = layout
+    counts = [count for count, _, _, _ in blocks]
     sizes = np.array(counts, np.int64)
     if sizes.sum() != len(wanted) or np.any(sizes < 1):
         return None
     needed = np.add.reduceat(wanted.astype(np.int64), np.cumsum(sizes) - sizes) > 0
-    parts = [zlib.decompress(buf[start:end]) if compression else buf[start:end]
-             for (compression, start, end), need in zip(blocks, needed.tolist(), strict=True) if need]
+    parts = [zlib.decompress(buf[start:end]) if compressed else buf[start:end]
+             for (_, compressed, start, end), need in zip(blocks, needed.tolist(), strict=True) if need]
     return b"".join(parts), sizes[needed], np.repeat(needed, sizes)
 
 

@@ -13,11 +13,9 @@ operations in the same order (parts added largest first for "any", smallest firs
 """
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import pickle
-import struct
 import zlib
 from array import array
 from collections.abc import Iterable
@@ -25,13 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from kb.search.positions import positions, slow_positions
+from kb.search.positions import block_layout, positions, slow_positions
 
 K1 = 1.2
 B = 0.75
@@ -102,7 +100,6 @@ class Matches:
 NO_MATCHES = Matches(np.empty(0, np.int32), np.empty(0, np.float64))
 
 
-_BLOCK_LENGTH = struct.Struct("!i")
 # A posting block is a pickle of (ids, weights, values); in fields with positions the
 # values are bytes, pickled as calls of this function. Scoring needs no positions.
 _VALUES = b"c_codecs\nencode\n"
@@ -131,22 +128,15 @@ def _w3_blocks(matcher) -> tuple[np.ndarray, np.ndarray] | None:
     """Doc numbers and frequencies of a whole W3 posting list, block by block, decoded
     with numpy (Whoosh's own reader spends most of its time on positions we don't use).
     None if the list is not in the format this expects."""
-    length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
-    buf = matcher._postfile.get(matcher._startoffset, length)
-    if matcher._byteids or buf[:4] != WHOOSH3_HEADER_MAGIC:
+    layout = None if matcher._byteids else block_layout(matcher)
+    if layout is None:
         return None
-    info_reader = io.BytesIO(buf)
+    buf, blocks = layout
     deltas: list[tuple] = []
     weights: list[np.ndarray] = []
-    pos = 4
-    while True:
-        (size,) = _BLOCK_LENGTH.unpack_from(buf, pos)
-        end = pos + 4 + abs(size)
-        info_reader.seek(pos + 4)
-        # Block info as Whoosh pickles it in our own index files.
-        count, _, _, compression, _, _ = pickle.load(info_reader)  # nosec B301
-        raw = buf[info_reader.tell():end]
-        block = _ids_and_weights(zlib.decompress(raw) if compression else raw, count)
+    for count, compressed, start, end in blocks:
+        raw = buf[start:end]
+        block = _ids_and_weights(zlib.decompress(raw) if compressed else raw, count)
         if block is None:
             return None
         deltas.append(block[0])
@@ -154,9 +144,6 @@ def _w3_blocks(matcher) -> tuple[np.ndarray, np.ndarray] | None:
         constant = w is None or isinstance(w, float)  # all 1.0, or all the same
         weights.append(np.full(count, 1.0 if w is None else w, np.float32) if constant
                        else np.array(w, np.float32))
-        if size < 0:  # the last block
-            break
-        pos = end
     counts = np.array([len(d) for d in deltas])
     running = np.cumsum(np.fromiter(itertools.chain.from_iterable(deltas), np.int64, int(counts.sum())))
     # ids are delta-coded within each block: subtract the running sum before the block

@@ -197,3 +197,25 @@ def test_store_reuses_open_segments_with_new_deletions(tmp_path):
         assert first.segment().segment_id() == big.segment().segment_id()
         assert first._terms is big._terms  # not opened (copied into memory) again
 
+
+
+def test_posting_blocks_are_decoded_as_whoosh_reads_them(index):
+    """The numpy reader of whole posting lists is taken (not Whoosh's fallback) and agrees."""
+    reader, _ = index.searcher().reader().leaf_readers()[0]
+
+    def unfiltered(text):  # deleted documents included, as the scorer reads them
+        matcher = reader.postings("body", text)
+        while hasattr(matcher, "child"):
+            matcher = matcher.child
+        return matcher
+
+    for text in ("barn", "rätt"):
+        fast = sc._w3_blocks(unfiltered(text))
+        assert fast is not None, text
+        slow = unfiltered(text)
+        ids, weights = [], []
+        while slow.is_active():
+            ids.append(slow.id())
+            weights.append(slow.weight())
+            slow.next()
+        assert fast[0].tolist() == ids and fast[1].tolist() == weights

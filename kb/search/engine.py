@@ -27,7 +27,6 @@ from kb.search.store import IndexStore
 
 # Facets where several chosen values mean "any of them"; their counts ignore their own filter.
 ANY_OF = ("county", "organisation_type", "year")
-ALL = "_all"
 
 
 @dataclass

@@ -5,11 +5,13 @@ The settings live in ``gunicorn.conf.py`` (read from ``KB_*`` variables) so that
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
 
 import click
+from flask import Flask
 from gunicorn import glogging
 
 from kb import ROOT
@@ -26,6 +28,18 @@ def default_workers(cores: int | None = None) -> int:
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return min(2 * cores + 1, MAX_DEFAULT_WORKERS)
+
+
+def warm_up(app: Flask) -> None:
+    """Before a new worker takes requests: load what its first search would, so that
+    reader does not wait. A failure here only costs that first reader the time."""
+    from kb import search
+
+    try:
+        with app.app_context():
+            search.warm_up()
+    except Exception:  # noqa: BLE001 — never stop a worker from booting over a warm-up
+        logging.getLogger(__name__).warning("worker warm-up failed", exc_info=True)
 
 
 class GunicornLogger(glogging.Logger):

@@ -34,4 +34,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site() -> dict:
-        return {"site_name": app.config["SITE_NAME"], "today": dt.date.today()}
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "publisher_name": app.config.get("PUBLISHER_NAME") or app.config["SITE_NAME"],
+            "contact_email": app.config.get("CONTACT_EMAIL"),
+            "today": dt.date.today(),
+        }

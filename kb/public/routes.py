@@ -125,3 +125,8 @@ def about():
 @bp.get("/tillganglighet")
 def accessibility():
     return render_template("public/accessibility.html")
+
+
+@bp.get("/personuppgifter")
+def personal_data():
+    return render_template("public/personal_data.html")

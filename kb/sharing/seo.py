@@ -13,7 +13,7 @@ from kb.models import Case, Status
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 STATIC_PAGES = ("public.index", "public.cases", "public.articles", "public.about",
-                "public.accessibility", "sharing.open_data")
+                "public.accessibility", "public.personal_data", "sharing.open_data")
 PRIVATE_PATHS = ("/redaktion/", "/login", "/logout", "/api/", "/sok")
 
 

@@ -67,6 +67,7 @@ PAGE_TYPES = [
     PageType("articles", _get("/artiklar"), screenshot=True),
     PageType("about", _get("/om")),
     PageType("accessibility", _get("/tillganglighet")),
+    PageType("personal-data", _get("/personuppgifter")),
     PageType("not-found", _get("/exempel/finns-inte-alls", status=404), screenshot=True),
     # Search
     PageType("search", _get("/sok?q=samverkan"), screenshot=True),

@@ -8,8 +8,6 @@ generator in separate processes):
   hello-world            GET /
   case page, fresh       GET /exempel/<slug>                 (200, full page, no validator)
   case page, 304         GET /exempel/<slug> + If-None-Match (conditional)
-  for reference: the same page through Flask with only the page cache (fast path off),
-  and rendered on every request (both caches off)
 
 Targets (issue 5): fresh ≥ 50 % and 304 ≥ 80 % of hello-world.
 
@@ -284,34 +282,12 @@ def run(seconds: float, rounds: int, reference: bool) -> tuple[list[Figure], lis
             print(f"  round {number + 1}: fresh {ratios[-1]['fresh']:.0%}, "
                   f"304 {ratios[-1]['conditional']:.0%}, load {os.getloadavg()[0]:.2f}", flush=True)
         figures = [figure for figure, *_ in plan]
-        for server in servers:
-            server.stop()
-        servers.clear()
-        if reference:
-            figures += _reference(env, seconds, etag, servers)
         info["load_after"] = os.getloadavg()
         return figures, ratios, info
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _reference(env: dict[str, str], seconds: float, etag: str, servers: list[Server]) -> list[Figure]:
-    """The same page through Flask with only the page cache (no fast path), and rendered on
-    every request (no caches at all): one run each, to show what the caches buy."""
-    figures = []
-    for name, extra, headers, expect in (
-        ("  via Flask, fresh", {"KB_FAST_PATH": "false"}, {}, 200),
-        ("  via Flask, 304", {"KB_FAST_PATH": "false"}, {"If-None-Match": etag}, 304),
-        ("  rendered each time", {"KB_FAST_PATH": "false", "KB_PAGE_CACHE_SIZE": "0"}, {}, 200),
-    ):
-        server = Server("wsgi:app", dict(env, **extra))
-        servers.append(server)
-        figures.append(Figure(name, [measure(server, CASE, seconds, headers, expect)]))
-        server.stop()
-        servers.remove(server)
-    return figures
 
 
 def report(figures: list[Figure], ratios: list[dict], info: dict) -> bool:

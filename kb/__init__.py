@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from kb import caching, sharing
 
-    caching.init_app(app)  # ETag/304, Cache-Control and the page cache
+    caching.init_app(app)  # ETag/304 and Cache-Control from the content version
     sharing.init_app(app)  # feeds, versions, previews, sitemap, open-data pages
     from kb import health
 

@@ -14,6 +14,7 @@ from kb.models.case import (
     case_tags,
     utcnow,
 )
+from kb.models.content import ContentVersion
 from kb.models.history import AuditEvent, IndexChange, Revision
 from kb.models.reference import Article, County, Municipality
 from kb.models.tombstone import CaseTombstone, Withdrawal
@@ -27,6 +28,7 @@ __all__ = [
     "Case",
     "CaseTombstone",
     "Contact",
+    "ContentVersion",
     "County",
     "IndexChange",
     "Municipality",

@@ -54,7 +54,7 @@ def cases():
 
 
 @bp.get("/exempel/<slug>")
-@cached_view(daily=True)  # ETag/304 and the page cache; "daily": the citation shows today's date
+@cached_view(daily=True)  # ETag/304; "daily": the citation shows today's date
 def case(slug: str):
     found, moved = visible_case(slug)
     if found is None and slug.isascii() and slug.isdigit() and len(slug) <= 9:  # fits an id column

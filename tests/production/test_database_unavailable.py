@@ -113,7 +113,7 @@ def test_the_app_recovers_by_itself_when_postgresql_returns(database_url, tmp_pa
             assert client.get("/healthz").status_code == 200
 
             proxy.stop()
-            # A worker may answer from its page cache while its data stamp is fresh
+            # A worker may answer a conditional request while its data stamp is fresh
             # (STAMP_TTL); after that every page needs the database again.
             time.sleep(app.config["STAMP_TTL"] + 0.1)
             for path in ("/exempel/barnens-budget", "/", "/api/v1/cases", "/healthz"):

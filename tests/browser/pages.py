@@ -77,6 +77,12 @@ PAGE_TYPES = [
     PageType("case-versions", _get(lambda s: f"/exempel/{s['edited_case_slug']}/versioner")),
     PageType("case-version", _get(lambda s: f"/exempel/{s['edited_case_slug']}/version/1")),
     PageType("open-data", _get("/oppna-data")),
+    # Samla och jämför
+    PageType("reading-list", _get(lambda s: f"/lista?e={s['case_slug']},{s['edited_case_slug']}&titel=Möte"),
+             screenshot=True),
+    PageType("reading-list-empty", _get("/lista")),
+    PageType("compare", _get(lambda s: f"/lista/jamfor?e={s['case_slug']},{s['edited_case_slug']}"),
+             screenshot=True),
     # Suggestions from the public
     PageType("suggest", _get("/tipsa")),
     PageType("suggest-errors", _submit("/tipsa", {"#s-name": "Tove Tipsare"}, "Skicka tipset", 422),

@@ -40,7 +40,8 @@ PUBLIC = {
     # Reading pages
     "public.index", "public.cases", "public.case", "public.tag", "public.county",
     "public.organisation_type", "public.article", "public.articles", "public.about",
-    "public.accessibility", "public.personal_data", "public.search",
+    "public.accessibility", "public.personal_data", "public.search", "public.reading_list",
+    "public.compare_list",
     # The suggestion form (anyone may suggest a case; rate-limited)
     "public.suggest", "public.suggest_thanks",
     # JSON API and open data

@@ -93,3 +93,19 @@ def article_counts() -> list[tuple[Article, int]]:
         .order_by(Article.number)
     )
     return [(article, n) for article, n in db.session.execute(stmt)]
+
+
+_SWEDISH_ORDER = {"å": "{", "ä": "|", "ö": "}"}  # after z, in the Swedish alphabet's order
+
+
+def swedish_sort_key(text: str) -> str:
+    """``"Örebro"`` after ``"Västra Götaland"``: å, ä, ö come last, as in a Swedish index."""
+    return "".join(_SWEDISH_ORDER.get(ch, ch) for ch in text.lower())
+
+
+def all_county_counts() -> list[tuple[County, int]]:
+    """Every county, with its number of published cases (0 included)."""
+    counts = {county.code: n for county, n in county_counts()}
+    counties = db.session.execute(db.select(County)).scalars().all()
+    return sorted(((c, counts.get(c.code, 0)) for c in counties),
+                  key=lambda pair: swedish_sort_key(pair[0].name))

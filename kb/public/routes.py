@@ -12,10 +12,12 @@ from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, S
 from kb.models.tombstone import withdrawn
 from kb.public import bp
 from kb.queries import (
+    all_county_counts,
     article_counts,
     county_counts,
     organisation_type_counts,
     published_cases,
+    swedish_sort_key,
     tag_counts,
     visible_case,
 )
@@ -76,7 +78,8 @@ def tag(slug: str):
     found = db.first_or_404(db.select(Tag).filter_by(slug=slug))
     stmt = published_cases().where(Case.tags.contains(found))
     return render_template("public/case_list.html", page=_paginate(stmt),
-                           heading=f"Tagg: {found.name}", lead=None)
+                           heading=f"Tagg: {found.name}", lead=None,
+                           parent=(url_for("public.tags"), "Alla taggar"))
 
 
 @bp.get("/lan/<slug>")
@@ -84,7 +87,8 @@ def county(slug: str):
     found = db.first_or_404(db.select(County).filter_by(slug=slug))
     stmt = published_cases().where(Case.county_code == found.code)
     return render_template("public/case_list.html", page=_paginate(stmt),
-                           heading=found.name, lead=None)
+                           heading=found.name, lead=None,
+                           parent=(url_for("public.counties"), "Alla län"))
 
 
 @bp.get("/organisationstyp/<slug>")
@@ -96,7 +100,8 @@ def organisation_type(slug: str):
         Organisation.organisation_type == name
     )
     return render_template("public/case_list.html", page=_paginate(stmt),
-                           heading=f"Organisationstyp: {name}", lead=None)
+                           heading=f"Organisationstyp: {name}", lead=None,
+                           parent=(url_for("public.organisation_types"), "Alla organisationstyper"))
 
 
 @bp.get("/artikel/<int:number>")
@@ -105,6 +110,31 @@ def article(number: int):
     stmt = published_cases().where(Case.articles.contains(found))
     return render_template("public/case_list.html", page=_paginate(stmt),
                            heading=found.label, lead=None)
+
+
+@bp.get("/taggar")
+def tags():
+    entries = sorted(((tag.name, url_for("public.tag", slug=tag.slug), n) for tag, n in tag_counts()),
+                     key=lambda entry: swedish_sort_key(entry[0]))
+    return render_template("public/index_list.html", heading="Taggar", entries=entries,
+                           lead="Alla taggar som publicerade exempel har, i bokstavsordning.")
+
+
+@bp.get("/lan")
+def counties():
+    entries = [(county.name, url_for("public.county", slug=county.slug), n)
+               for county, n in all_county_counts()]
+    return render_template("public/index_list.html", heading="Län", entries=entries,
+                           lead="Sveriges 21 län och hur många publicerade exempel varje län har.")
+
+
+@bp.get("/organisationstyper")
+def organisation_types():
+    counts = dict(organisation_type_counts())
+    entries = [(name.capitalize(), url_for("public.organisation_type", slug=slugify(name)),
+                counts.get(name, 0)) for name in ORGANISATION_TYPES]
+    return render_template("public/index_list.html", heading="Typer av organisation", entries=entries,
+                           lead="Vilka slags organisationer exemplen kommer från.")
 
 
 @bp.get("/artiklar")

@@ -10,9 +10,12 @@ from flask import url_for
 from kb.caching import as_utc
 from kb.extensions import db
 from kb.models import Case, Status
+from kb.queries import county_counts, organisation_type_counts, tag_counts
+from kb.slugs import slugify
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-STATIC_PAGES = ("public.index", "public.cases", "public.articles", "public.about",
+STATIC_PAGES = ("public.index", "public.cases", "public.tags", "public.counties",
+                "public.organisation_types", "public.articles", "public.about",
                 "public.accessibility", "public.personal_data", "sharing.open_data")
 PRIVATE_PATHS = ("/redaktion/", "/login", "/logout", "/api/", "/sok")
 
@@ -36,12 +39,22 @@ def sitemap_chunk(number: int, chunk: int) -> bytes:
     urls: list[tuple[str, dt.datetime | None]] = []
     if number == 1:
         urls = [(url_for(endpoint, _external=True), None) for endpoint in STATIC_PAGES]
+        urls += [(url, None) for url in _listing_pages()]
     rows = db.session.execute(
         db.select(Case.slug, Case.updated_at).where(Case.status == Status.PUBLISHED)
         .order_by(Case.id).offset((number - 1) * chunk).limit(chunk)
     )
     urls += [(url_for("public.case", slug=slug, _external=True), updated) for slug, updated in rows]
     return _urlset(urls)
+
+
+def _listing_pages() -> list[str]:
+    """The tag, county and organisation-type pages that list at least one published case."""
+    urls = [url_for("public.tag", slug=tag.slug, _external=True) for tag, _ in tag_counts()]
+    urls += [url_for("public.county", slug=county.slug, _external=True) for county, _ in county_counts()]
+    urls += [url_for("public.organisation_type", slug=slugify(name), _external=True)
+             for name, _ in organisation_type_counts()]
+    return urls
 
 
 def sitemap_index(parts: int, lastmod: dt.datetime) -> bytes:

@@ -18,16 +18,18 @@ def test_reader_searches_filters_opens_and_copies_a_link_with_the_keyboard(new_c
     unfiltered = hits.count()
     assert unfiltered >= 2, "the query should find cases in more than one county"
 
-    # Narrow to one county with the filter form: tick the box, then submit.
+    # Narrow to one county: ticking the box applies the filter at once (no button to find),
+    # and keyboard focus stays on the box.
     county = page.locator(".search-filters fieldset", has_text="Län").locator("input[type=checkbox]").first
     county_name = county.evaluate("el => el.value")
+    expect(page.locator(".search-filters").get_by_role("button", name="Visa exempel")).to_be_hidden()
     tab_to(page, county)
     page.keyboard.press("Space")
-    expect(county).to_be_checked()
-    tab_to(page, page.locator(".search-filters").get_by_role("button", name="Visa exempel"))
-    page.keyboard.press("Enter")
     page.wait_for_url("**county=*")
     expect(page.locator(".active-filters")).to_contain_text(county_name)
+    checked = page.locator(f".search-filters input[name=county][value='{county_name}']")
+    expect(checked).to_be_checked()
+    expect(checked).to_be_focused()
     assert 1 <= hits.count() < unfiltered
     for meta in hits.locator(".case-card-meta").all_inner_texts():
         assert county_name in meta

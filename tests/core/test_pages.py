@@ -28,7 +28,7 @@ def test_start_page_shows_search_newest_and_browse(client, seeded):
     assert "Senaste exemplen" in html
     assert "Barnbudget – att se barnen i kommunens budget" in html
     assert "Sommarlovsentreprenörer" not in html  # a draft
-    for heading in ("Ämnen", "Län", "Typ av organisation", "Barnkonventionens artiklar"):
+    for heading in ("Taggar", "Län", "Typ av organisation", "Barnkonventionens artiklar"):
         assert f"<h3>{heading}</h3>" in html
     assert 'href="/lan/vastra-gotalands-lan"' in html
     assert 'href="/organisationstyp/lansstyrelse"' in html
@@ -50,6 +50,51 @@ def test_seed_case_pages_open(client, seeded):
     for path in SEED_CASES.glob("*.md"):
         html = text(client, f"/exempel/{path.stem}")
         assert "Källor" in html
+
+
+def test_index_pages_list_every_tag_county_and_organisation_type_with_counts(client, seeded):
+    html = text(client, "/taggar")
+    assert '<a href="/tagg/halso-och-sjukvard">hälso- och sjukvård</a> <span class="count">(' in html
+    tags = [line.split(">", 2)[2].split("<", 1)[0] for line in html.splitlines()
+            if line.strip().startswith('<li><a href="/tagg/')]
+    swedish = str.maketrans("åäö", "{|}")  # å, ä, ö after z
+    assert tags and tags == sorted(tags, key=lambda t: t.translate(swedish))
+    html = text(client, "/lan")
+    assert html.count('<li><a href="/lan/') == 21  # every county, even one without cases
+    assert '<a href="/lan/gotlands-lan">Gotlands län</a> <span class="count">(0 exempel)</span>' in html
+    assert html.index("Västra Götalands län") < html.index("Örebro län")  # å, ä, ö last
+    html = text(client, "/organisationstyper")
+    assert '<a href="/organisationstyp/region">Region</a> <span class="count">(' in html
+    assert "Idéburen organisation" in html
+    # The lists lead back to their index page, and the start page links to all three.
+    assert 'href="/taggar"' in text(client, "/tagg/halso-och-sjukvard")
+    assert 'href="/lan"' in text(client, "/lan/vastra-gotalands-lan")
+    start = text(client, "/")
+    assert all(f'href="{path}"' in start for path in ("/taggar", "/lan", "/organisationstyper"))
+
+
+def test_the_footer_names_the_publisher_contact_and_the_privacy_pages(app, client, seeded, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLISHER_NAME", "Länsstyrelsen i Exempellän")
+    monkeypatch.setitem(app.config, "CONTACT_EMAIL", "kunskapsbanken@example.se")
+    html = text(client, "/om")
+    footer = html[html.index('<footer'):]
+    assert "Utgivare: Länsstyrelsen i Exempellän" in footer
+    assert 'href="mailto:kunskapsbanken@example.se"' in footer
+    assert 'href="/tillganglighet"' in footer and 'href="/personuppgifter"' in footer
+    page = text(client, "/personuppgifter")
+    for heading in ("Redaktörer", "tipsar", "Kontaktpersoner", "Frågor"):
+        assert heading in page
+    assert "Personuppgiftsansvarig är Länsstyrelsen i Exempellän" in page
+
+
+def test_a_search_field_in_the_header_of_reading_pages(client, seeded):
+    for path in ("/exempel/region-dalarna-barnombud-tandvarden", "/tagg/halso-och-sjukvard",
+                 "/lan/vastra-gotalands-lan", "/taggar", "/om"):
+        header = text(client, path).split("</header>", 1)[0]
+        assert 'role="search"' in header and 'name="q"' in header, path
+    # The start page and /sok have the search form as their main content: not twice.
+    for path in ("/", "/sok?q=barn"):
+        assert 'name="q"' not in text(client, path).split("</header>", 1)[0]
 
 
 def test_list_pages(client, seeded):

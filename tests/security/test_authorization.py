@@ -41,7 +41,7 @@ PUBLIC = {
     "public.index", "public.cases", "public.case", "public.tag", "public.county",
     "public.organisation_type", "public.article", "public.articles", "public.about",
     "public.accessibility", "public.personal_data", "public.search", "public.reading_list",
-    "public.compare_list",
+    "public.compare_list", "public.tags", "public.counties", "public.organisation_types",
     # The suggestion form (anyone may suggest a case; rate-limited)
     "public.suggest", "public.suggest_thanks",
     # JSON API and open data

@@ -19,6 +19,17 @@ def test_sitemap_lists_published_cases_with_lastmod(client, cases):
     assert "http://kb.test/exempel/utkast-sommarlov" not in urls
 
 
+def test_sitemap_lists_the_index_pages_and_the_tag_and_county_pages(client, cases):
+    root = ET.fromstring(client.get("/sitemap.xml").data)
+    urls = {u.findtext(SM + "loc") for u in root.iter(SM + "url")}
+    assert {"http://kb.test/taggar", "http://kb.test/lan", "http://kb.test/organisationstyper",
+            "http://kb.test/personuppgifter"} <= urls
+    assert {"http://kb.test/tagg/ungdomsdialog", "http://kb.test/lan/vastmanlands-lan",
+            "http://kb.test/organisationstyp/kommun"} <= urls
+    # Only pages that list something: the draft's tags and an empty county are left out.
+    assert "http://kb.test/lan/gotlands-lan" not in urls
+
+
 def test_a_big_sitemap_becomes_an_index(app, client, cases):
     app.config["SITEMAP_CHUNK"] = 1
     root = ET.fromstring(client.get("/sitemap.xml").data)

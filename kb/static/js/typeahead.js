@@ -71,7 +71,7 @@
         li.textContent = item.label;
         var kind = document.createElement("span");
         kind.className = "kind";
-        kind.textContent = item.type === "tag" ? "ämne" : "exempel";
+        kind.textContent = item.type === "tag" ? "tagg" : "exempel";
         li.appendChild(kind);
         li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
         list.appendChild(li);

@@ -46,7 +46,8 @@
     document.querySelectorAll("form.add-to-list").forEach(function (form) {
       var button = form.querySelector("[data-add-to-list]");
       var status = form.querySelector("[role='status']");
-      if (!button) { return; }
+      if (!button || form.hasAttribute("data-list-ready")) { return; }
+      form.setAttribute("data-list-ready", "");
       var slug = button.getAttribute("data-add-to-list");
       function showAdded(count) {
         button.hidden = true;
@@ -163,6 +164,8 @@
   }
 
   enhanceAddForms();
+  /* search-filters.js swaps in new results without a page load. */
+  document.addEventListener("kb:content-replaced", enhanceAddForms);
   var page = document.querySelector("[data-list-page]");
   if (page) { enhanceListPage(page); }
 }());

@@ -72,6 +72,7 @@
         var newDetails = document.querySelector("[data-filters]");
         if (newDetails) { newDetails.open = wasOpen || wide.matches; }
         bind();
+        document.dispatchEvent(new CustomEvent("kb:content-replaced"));
         var count = document.querySelector(LAYOUT + " .result-count");
         if (announcer && count) { announcer.textContent = count.textContent.replace(/\s+/g, " ").trim(); }
         refocus(target, layout());

@@ -1,0 +1,127 @@
+"""The shipped nginx configuration in front of gunicorn: the micro-cache serves anonymous
+readers, never an editor, stores nothing personal, lets a publish through within its TTL,
+and drops requests for any other host."""
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import ssl
+import time
+import urllib.request
+
+import pytest
+
+from tests.production.nginx import SERVER_NAME, Nginx
+from tests.production.servers import Browser, Server, create_user
+
+pytestmark = pytest.mark.slow
+PASSWORD = "Mikrocache-i-nginx-2026"
+TTL = 2.0  # deploy/nginx/kunskapsbanken.conf: proxy_cache_valid
+ANONYMOUS_MARK = "Logga in för redaktörer"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, _test_database):
+    tmp = tmp_path_factory.mktemp("nginx")
+    database_url = _test_database.fresh(tmp) if hasattr(_test_database, "fresh") else _test_database.reset()
+    server = Server(database_url, tmp / "index", workers=2,
+                    env={"KB_PROXY_COUNT": "1", "KB_ACCESS_LOG": ""})
+    nginx = Nginx(server.port, tmp / "nginx")
+    server.env["KB_BASE_URL"] = nginx.base_url
+    create_user(server.env, "mikro@example.se", PASSWORD, role="admin")
+    server.start()
+    nginx.start()
+    editor = Browser(nginx.base_url)
+    editor.opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), nginx.handler())
+    # Flask-WTF wants a same-origin Referer on HTTPS posts, as browsers send; the app knows
+    # the site by nginx's $host, without the test's port.
+    editor.opener.addheaders = [("Referer", f"https://{SERVER_NAME}/")]
+    editor.login("mikro@example.se", PASSWORD)
+    yield nginx, editor
+    nginx.stop()
+    server.stop()
+
+
+def publish(editor: Browser, title: str) -> str:
+    case_id = editor.create_case({
+        "title": title, "summary": "Ett exempel för att pröva cachen.",
+        "organisation": "Mikroby kommun", "organisation_type": "kommun",
+        "body": "Texten om exemplet.",
+    })
+    editor.publish(case_id)
+    status, _, url = editor.open(f"/exempel/{case_id}")
+    assert status == 200
+    return url.rsplit("/", 1)[1]
+
+
+def until_hit(nginx: Nginx, path: str, tries: int = 30) -> list[tuple[str, bytes]]:
+    seen = []
+    for _ in range(tries):
+        status, headers, body = nginx.get(path)
+        assert status == 200
+        seen.append((headers["X-Cache-Status"], body))
+        if seen[-1][0] == "HIT":
+            return seen
+    pytest.fail(f"no cache hit for {path} in {tries} requests: {[s for s, _ in seen]}")
+
+
+def test_anonymous_repeats_come_from_the_cache_with_the_apps_headers(site):
+    nginx, editor = site
+    slug = publish(editor, "Läxhjälp i mikrocachen")
+    seen = until_hit(nginx, f"/exempel/{slug}")
+    assert seen[0][0] in ("MISS", "EXPIRED")
+    assert all(body == seen[0][1] for _, body in seen)
+    status, headers, body = nginx.get(f"/exempel/{slug}")
+    assert "Läxhjälp i mikrocachen" in body.decode() and ANONYMOUS_MARK in body.decode()
+    # The app's headers come through, and it saw HTTPS (X-Forwarded-Proto trusted: HSTS).
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+    assert headers["Cache-Control"].startswith("public") and "Set-Cookie" not in headers
+    status, headers, _ = nginx.get("/static/css/site.css")
+    assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_editor_is_never_served_from_the_cache_and_her_pages_are_not_stored(site):
+    nginx, editor = site
+    slug = publish(editor, "Redaktörens egen sida")
+    until_hit(nginx, f"/exempel/{slug}")  # a reader's copy is in the cache
+    request = urllib.request.Request(f"{nginx.base_url}/exempel/{slug}")
+    with editor.opener.open(request) as response:
+        assert response.headers["X-Cache-Status"] == "BYPASS"
+        assert "no-store" in response.headers["Cache-Control"]
+        assert ANONYMOUS_MARK not in response.read().decode()
+    for path in ("/?fran=redaktor", "/exempel?fran=redaktor"):  # URLs only the editor has opened
+        with editor.opener.open(urllib.request.Request(nginx.base_url + path)) as response:
+            assert response.status == 200 and ANONYMOUS_MARK not in response.read().decode()
+        status, headers, body = nginx.get(path)
+        assert headers["X-Cache-Status"] == "MISS" and ANONYMOUS_MARK in body.decode()
+
+
+def test_a_publish_is_visible_to_readers_within_the_ttl(site):
+    nginx, editor = site
+    until_hit(nginx, "/exempel")
+    published_at = time.monotonic()
+    title = "Nyss publicerat exempel"
+    publish(editor, title)
+    while title not in nginx.get("/exempel")[2].decode():
+        # TTL, plus one background revalidation on a busy machine
+        assert time.monotonic() - published_at < TTL + 15, "the list stayed stale"
+        time.sleep(0.2)
+
+
+def test_requests_for_other_hosts_are_dropped(site):
+    nginx, _ = site
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        nginx.get("/", host="evil.example")  # our certificate, someone else's Host
+    plain = http.client.HTTPConnection("127.0.0.1", nginx.http_port, timeout=10)
+    plain.request("GET", "/", headers={"Host": "evil.example"})
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        plain.getresponse()
+    with pytest.raises(ssl.SSLError):  # no certificate at all for other names
+        nginx.connection(sni="evil.example").connect()
+    plain = http.client.HTTPConnection("127.0.0.1", nginx.http_port, timeout=10)
+    plain.request("GET", "/exempel", headers={"Host": SERVER_NAME})
+    response = plain.getresponse()
+    assert response.status == 301
+    assert response.headers["Location"] == f"https://{SERVER_NAME}/exempel"

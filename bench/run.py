@@ -28,20 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate, write_files  # noqa: E402
-
-# (q, filters): 1–3 words, some with facet filters, as readers search.
-QUERY_MIX = [
-    ("barnkonsekvensanalys", {}), ("ungdomsdialog", {}), ("dialog", {}), ("ombud", {}),
-    ("bokslut", {}), ("fritidsgårdar", {}), ("skolgården", {}), ("elevråd", {}),
-    ("delaktighet", {}), ("barnets bästa", {}), ("trygghet skola", {}),
-    ("utbildning personal", {}), ("familjecentral föräldrar", {}), ("feriearbete unga", {}),
-    ("läxhjälp biblioteket", {}), ("våld unga", {}), ("tandvården", {}),
-    ("medborgardialog budget", {}), ("elevhälsan psykisk hälsa", {}), ("kollektivtrafiken", {}),
-    ("barnrättsstrateg styrning", {}), ("språkutveckling förskola barn", {}),
-    ("delaktighet", {"county": "Skåne län"}), ("fritid", {"tag": "idrott"}),
-    ("barnkonventionen", {"organisation_type": "region"}), ("trygghet", {"year_from": 2015, "year_to": 2020}),
-    ("skola unga", {"tag": "skola", "county": "Stockholms län"}), ("", {"tag": "delaktighet"}),
-]
+from bench.queries import QUERY_MIX  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

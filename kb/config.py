@@ -32,6 +32,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Whoosh writer lock: how long to wait for another process before leaving the work to it.
     INDEX_LOCK_TIMEOUT = 5.0
+    # Search reads Whoosh's files directly (kb/search/fastpath.py); 0: Whoosh's public API only.
+    SEARCH_FAST_PATH = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True

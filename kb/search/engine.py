@@ -1,10 +1,12 @@
 """Running a search: hits, facet counts, snippets, "Menade du …?", related cases, typeahead."""
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -18,13 +20,15 @@ from kb.models import Case, Status
 from kb.search import query as sq
 from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold
+from kb.search.fastpath import FastPathFailed
 from kb.search.highlight import SNIPPET_CHARS, case_snippet
 from kb.search.params import SearchParams
 from kb.search.schema import FACET_FIELDS, plain_text
-from kb.search.scoring import Matches, Scorer
+from kb.search.scoring import Matches, Scorer, WhooshScorer
 from kb.search.spelling import suggestion
 from kb.search.store import IndexStore
 
+T = TypeVar("T")
 # Facets where several chosen values mean "any of them"; their counts ignore their own filter.
 ANY_OF = ("county", "organisation_type", "year")
 
@@ -163,11 +167,26 @@ def load_published(ids: list[int]) -> dict[int, Case]:
 
 
 def _scorer(store: IndexStore, searcher: Searcher) -> Scorer:
-    key = ("scorer", searcher)
+    key = ("scorer", searcher, store.fast.on)
     scorer = store.cache.get(key)
     if scorer is None:
-        scorer = store.cache[key] = Scorer(searcher, store.segments)
+        scorer = store.cache[key] = (Scorer(searcher, store.segments) if store.fast.on
+                                     else WhooshScorer(searcher, store.segments))
     return scorer
+
+
+def _fenced(action: Callable[..., T]) -> Callable[..., T]:
+    """Run ``action(store, …)`` on the fast path; if that fails because Whoosh's internals
+    are not what kb.search.fastpath expects, switch to the public API for good and rerun."""
+    @functools.wraps(action)
+    def run(store: IndexStore, *args: Any, **kwargs: Any) -> T:
+        if store.fast.on:
+            try:
+                return action(store, *args, **kwargs)
+            except FastPathFailed as exc:
+                store.fast.disable(str(exc))
+        return action(store, *args, **kwargs)
+    return run
 
 
 def _ranked(scorer: Scorer, query: sc.Query, cases: np.ndarray) -> Matches:
@@ -223,6 +242,7 @@ def _page(scorer: Scorer, found: Matches | None, final: np.ndarray, params: Sear
     return list(zip(ids[first:].tolist(), scores[first:], strict=True))
 
 
+@_fenced
 def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     """Search the live index; only published cases are ever returned."""
     searcher = store.searcher()
@@ -269,6 +289,7 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     return result
 
 
+@_fenced
 def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
     """Cases most like ``case``: its key terms and tags (more-like-this)."""
     searcher = store.searcher()
@@ -290,6 +311,7 @@ def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
     return [cases[i] for i in ids if i in cases][:limit]
 
 
+@_fenced
 def typeahead(store: IndexStore, text: str, limit: int = 8) -> list[dict[str, str]]:
     """Titles (and tags) that start with what was typed, for the search box."""
     words = re.findall(WORD_PATTERN, sq.clean(text).lower())

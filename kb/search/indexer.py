@@ -18,13 +18,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import LockError
-from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from kb.extensions import db
 from kb.models import Case, IndexChange, Status, utcnow
+from kb.search import fastpath
 from kb.search.schema import META_ID, case_document
 from kb.search.store import IndexMissing, IndexStore, Meta
 
@@ -36,37 +35,6 @@ GAP_SECONDS = 600.0  # a change id missing this long was rolled back, not delaye
 # node has its own index fed by the same log, and a node that is down must still find the
 # rows it has not applied when it comes back (one down for longer needs `kb reindex`).
 KEEP_DAYS = 7.0
-
-
-class _Lengths:
-    """The new segment's per-document reader, its field lengths loaded once per field.
-
-    Whoosh looks up the document's field length for every posting it writes, each a
-    seek and read in the lengths file: a third of the commit when indexing thousands of
-    cases. Same values, read in one pass per field.
-    """
-
-    def __init__(self, reader: Any) -> None:
-        self._reader = reader
-        self._lengths: dict[str, Any] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        if fieldname not in self._lengths:
-            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            self._lengths[fieldname] = column.load() if column is not None else None
-        lengths = self._lengths[fieldname]
-        if lengths is None:
-            return default
-        lbyte = lengths[docnum] if docnum < len(lengths) else 0
-        return byte_to_length(lbyte) if lbyte else None  # as Whoosh's reader answers
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._reader, name)
-
-
-class _SegmentWriter(SegmentWriter):
-    def per_document_reader(self) -> Any:
-        return _Lengths(super().per_document_reader())
 
 
 def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]]) -> int:
@@ -85,9 +53,9 @@ def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]]) -> int
 POOL_LIMIT_MB = 512
 
 
-def _writer(ix: whoosh_index.Index, **kwargs: Any) -> SegmentWriter:
-    """A writer on ``ix`` (Whoosh's, with cheaper field-length look-ups at commit)."""
-    return _SegmentWriter(ix, limitmb=POOL_LIMIT_MB, **kwargs)
+def _writer(store: IndexStore, ix: whoosh_index.Index, **kwargs: Any) -> SegmentWriter:
+    """A writer on ``ix`` (with cheaper field-length look-ups at commit on the fast path)."""
+    return fastpath.writer(ix, store.fast, limitmb=POOL_LIMIT_MB, **kwargs)
 
 
 def _session() -> Session:
@@ -181,7 +149,7 @@ def catch_up(store: IndexStore, timeout: float) -> int:
         if not _has_pending(session, store.meta()):
             return 0
         try:
-            writer = _writer(store.index(), timeout=timeout)
+            writer = _writer(store, store.index(), timeout=timeout)
         except LockError:
             log.debug("search index busy; another process is applying changes")
             return 0
@@ -232,7 +200,7 @@ def rebuild(store: IndexStore, unless_replaced: str | None = None) -> int:
         now = time.time()
         meta = Meta(upto, {i: now for i in range(max(1, upto - GAP_WINDOW), upto) if i not in present})
         name, ix = store.create_generation()
-        with _writer(ix) as writer:
+        with _writer(store, ix) as writer:
             ids = session.scalars(select(Case.id).where(Case.status == Status.PUBLISHED)
                                   .order_by(Case.id)).all()
             count = _add_documents(writer, _documents(session, list(ids)))

@@ -1,41 +1,41 @@
-"""BM25 scoring straight from the posting lists, on numpy arrays.
+"""BM25 scoring straight from the posting lists, on numpy arrays; or through Whoosh's public API.
 
 A Swedish word becomes a wide query (its stem, its folded twin and its compound parts, in
 five fields); Whoosh's matcher trees for such queries cost tens of milliseconds in pure
 Python, and so do dicts of {docnum: score} once common words match most of 100,000 cases.
-Here each (field, term) posting list is read once per index commit into arrays, a term's
+:class:`Scorer` reads each (field, term) posting list once per index commit into arrays
+(through :mod:`kb.search.fastpath` when it can, else Whoosh's public matchers), a term's
 scores are one vectorised expression, and unions and intersections add into dense arrays
 of the index's size. Phrases are checked on the positions of the documents that have all
-their words (kb.search.positions) and scored as Whoosh scored them.
+their words.
 
-Scores are bit-identical to the plain-Python version this replaced: the same float64
-operations in the same order (parts added largest first for "any", smallest first for "all").
+:class:`WhooshScorer` answers the same queries with Whoosh's own Searcher, Query objects and
+:class:`Weighting` (the fallback when the fast path is off or fails): slower, same results.
+Both score a term in a document with BM25 as ``whoosh.scoring.bm25`` computes it, with one
+idf for terms and phrases alike, ``log(1 + (N - df + 0.5) / (df + 0.5))`` (N: live documents,
+df: documents with the term), and the average field length over the live documents. A phrase
+scores the sum of its words' scores, times its boost, as Whoosh's Phrase does.
 """
 from __future__ import annotations
 
-import itertools
 import math
-import pickle
-import zlib
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any as AnyType
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.columns import NumericColumn
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, WeightLengthScorer, bm25
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from kb.search.positions import block_layout, positions, slow_positions
+from kb.search import fastpath
 
 K1 = 1.2
 B = 0.75
 MAX_CACHED_TERMS = 20_000
 _LENGTH = [byte_to_length(i) for i in range(256)]
-_LENGTH_ARRAY = np.array(_LENGTH, np.float64)
 
 
 @dataclass(frozen=True)
@@ -100,68 +100,24 @@ class Matches:
 NO_MATCHES = Matches(np.empty(0, np.int32), np.empty(0, np.float64))
 
 
-# A posting block is a pickle of (ids, weights, values); in fields with positions the
-# values are bytes, pickled as calls of this function. Scoring needs no positions.
-_VALUES = b"c_codecs\nencode\n"
-
-
-def _ids_and_weights(raw: bytes, count: int) -> tuple[tuple, object] | None:
-    """(delta-coded ids, weights) of one block, without unpickling its positions (most of
-    the cost); None when the block does not look as expected."""
-    at = raw.find(_VALUES)
-    if at > 0:
-        head = raw[:at - 1] if raw[at - 1] == ord("(") else raw[:at]
-        try:
-            # Our own index files, written by Whoosh (which pickles them): not outside input.
-            # The head plus TUPLE2, STOP:
-            ids, weights = pickle.loads(head + b"\x86.")  # nosec B301
-        except (pickle.UnpicklingError, ValueError, EOFError, IndexError, TypeError):
-            return None
-    else:
-        ids, weights, _ = pickle.loads(raw)  # nosec B301
-    ok = isinstance(ids, tuple) and len(ids) == count and (
-        weights is None or isinstance(weights, float) or len(weights) == count)
-    return (ids, weights) if ok else None
-
-
-def _w3_blocks(matcher) -> tuple[np.ndarray, np.ndarray] | None:
-    """Doc numbers and frequencies of a whole W3 posting list, block by block, decoded
-    with numpy (Whoosh's own reader spends most of its time on positions we don't use).
-    None if the list is not in the format this expects."""
-    layout = None if matcher._byteids else block_layout(matcher)
-    if layout is None:
-        return None
-    buf, blocks = layout
-    deltas: list[tuple] = []
-    weights: list[np.ndarray] = []
-    for count, compressed, start, end in blocks:
-        raw = buf[start:end]
-        block = _ids_and_weights(zlib.decompress(raw) if compressed else raw, count)
-        if block is None:
-            return None
-        deltas.append(block[0])
-        w = block[1]
-        constant = w is None or isinstance(w, float)  # all 1.0, or all the same
-        weights.append(np.full(count, 1.0 if w is None else w, np.float32) if constant
-                       else np.array(w, np.float32))
-    counts = np.array([len(d) for d in deltas])
-    running = np.cumsum(np.fromiter(itertools.chain.from_iterable(deltas), np.int64, int(counts.sum())))
-    # ids are delta-coded within each block: subtract the running sum before the block
-    before = np.concatenate(([0], running[np.cumsum(counts)[:-1] - 1]))
-    return (running - np.repeat(before, counts)).astype(np.int32), np.concatenate(weights)
-
-
-def _leaf_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Doc numbers and term frequencies of one segment (deleted documents included)."""
-    if (field, text) not in reader:
-        return NO_MATCHES.ids, np.empty(0, np.float32)
+def _leaf_matcher(reader: AnyType, field: str, text: str) -> AnyType:
+    """The term's matcher in one segment, deleted documents included (segments outlive
+    commits; deletions are applied per commit)."""
     matcher = reader.postings(field, text)
     while hasattr(matcher, "child"):  # the filter that hides deleted documents
         matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher):
-        found = _w3_blocks(matcher)
+    return matcher
+
+
+def _leaf_postings(reader: AnyType, field: str, text: str, fast: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Doc numbers and term frequencies of one segment (deleted documents included)."""
+    if (field, text) not in reader:
+        return NO_MATCHES.ids, np.empty(0, np.float32)
+    if fast:
+        found = fastpath.postings(reader, field, text)
         if found is not None:
             return found
+    matcher = _leaf_matcher(reader, field, text)
     matcher.reset()  # the filter may have moved it past leading deleted documents
     ids, weights = array("i"), array("f")
     while matcher.is_active():
@@ -169,6 +125,24 @@ def _leaf_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarra
         weights.append(matcher.weight())
         matcher.next()
     return np.frombuffer(ids, np.int32), np.frombuffer(weights, np.float32)
+
+
+def _leaf_positions(reader: AnyType, field: str, text: str,
+                    wanted: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(doc number, position) of every occurrence of ``text`` in the ``wanted`` documents,
+    in posting order, through Whoosh's matcher."""
+    matcher = _leaf_matcher(reader, field, text)
+    matcher.reset()
+    docs: list[int] = []
+    pos: list[int] = []
+    while matcher.is_active():
+        docnum = matcher.id()
+        if docnum in wanted:
+            found = matcher.value_as("positions")
+            docs += [docnum] * len(found)
+            pos += found
+        matcher.next()
+    return np.array(docs, np.int64), np.array(pos, np.int64)
 
 
 def _concatenate(parts: list[np.ndarray], empty: np.ndarray) -> np.ndarray:
@@ -185,14 +159,8 @@ def _tree_sum(scores: list[np.ndarray]) -> np.ndarray:
     return _tree_sum(scores[:half]) + _tree_sum(scores[half:])
 
 
-def segment_key(reader) -> str | None:
-    """The id of a leaf reader's segment (None for an empty index)."""
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    return segment.segment_id() if segment is not None else None
-
-
-def _segment(shared: dict[str, Segment], reader) -> Segment:
-    key = segment_key(reader)
+def _segment(shared: dict[str, Segment], reader: AnyType) -> Segment:
+    key = fastpath.segment_key(reader)
     if key is None:
         return Segment(reader.doc_count_all())
     found = shared.get(key)
@@ -201,23 +169,11 @@ def _segment(shared: dict[str, Segment], reader) -> Segment:
     return found
 
 
-def _numeric_column(column, count: int) -> np.ndarray:
-    """A Whoosh numeric column as an array, read in one go (not value by value)."""
-    if isinstance(column, NumericColumn.Reader) and column._typecode in "bBhHiIlLqQ":
-        width = column._fixedlen
-        raw = column._dbfile.get(column._basepos, column._count * width)
-        values = np.frombuffer(raw, np.dtype(">" + column._typecode)).astype(np.int64)
-        if len(values) < count:  # documents after the last value written have the default
-            values = np.concatenate((values, np.full(count - len(values), column._default, np.int64)))
-        return values[:count]
-    return np.fromiter(column, np.int64, count)
-
-
 class Segment:
     """What one index segment gives, read once: Whoosh segments never change (only which of
     their documents are deleted, which is per commit), so this outlives commits and a new
     commit with one more small segment reads only that one. Methods take the commit's reader
-    of this segment; doc numbers are the segment's own."""
+    of this segment and whether to use the fast path; doc numbers are the segment's own."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -226,31 +182,37 @@ class Segment:
         self.phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self.published: np.ndarray | None = None
 
-    def term(self, reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def term(self, reader: AnyType, field: str, text: str, fast: bool) -> tuple[np.ndarray, np.ndarray]:
         key = (field, text)
         found = self.postings.get(key)
         if found is None:
             if len(self.postings) >= MAX_CACHED_TERMS:
                 self.postings.clear()
-            found = self.postings[key] = _leaf_postings(reader, field, text)
+            found = self.postings[key] = _leaf_postings(reader, field, text, fast)
         return found
 
-    def length_codes(self, reader, field: str) -> np.ndarray:
+    def length_codes(self, reader: AnyType, field: str, fast: bool) -> np.ndarray:
         found = self.lengths.get(field)
         if found is None:
-            column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) \
-                if hasattr(reader, "_perdoc") else None
-            found = self.lengths[field] = (np.zeros(self.size, np.uint8) if column is None
-                                           else _numeric_column(column, self.size).astype(np.uint8))
+            found = fastpath.length_codes(reader, field, self.size) if fast else None
+            if found is None:
+                found = np.array([length_to_byte(reader.doc_field_length(d, field, 0) or 0)
+                                  for d in range(self.size)], np.uint8)
+            self.lengths[field] = found
         return found
 
-    def published_days(self, reader) -> np.ndarray:
+    def published_days(self, reader: AnyType, fast: bool) -> np.ndarray:
         if self.published is None:  # a segment with only the meta document has no column
-            self.published = (_numeric_column(reader.column_reader("published", translate=False), self.size)
-                              if reader.has_column("published") else np.zeros(self.size, np.int64))
+            days = None
+            if reader.has_column("published"):
+                column = reader.column_reader("published", translate=False)
+                days = fastpath.numeric_column(column, self.size) if fast else None
+                if days is None:
+                    days = np.fromiter(column, np.int64, self.size)
+            self.published = np.zeros(self.size, np.int64) if days is None else days
         return self.published
 
-    def phrase(self, reader, field: str, texts: tuple[str, ...]) -> np.ndarray:
+    def phrase(self, reader: AnyType, field: str, texts: tuple[str, ...], fast: bool) -> np.ndarray:
         """Documents (deleted ones included) where the words occur one right after the
         other, as Whoosh's Phrase (SpanNear2, slop 1, ordered) matches them."""
         key = (field, texts)
@@ -258,11 +220,11 @@ class Segment:
         if found is None:
             if len(self.phrases) >= MAX_CACHED_TERMS:
                 self.phrases.clear()
-            found = self.phrases[key] = self._phrase(reader, field, texts)
+            found = self.phrases[key] = self._phrase(reader, field, texts, fast)
         return found
 
-    def _phrase(self, reader, field: str, texts: tuple[str, ...]) -> np.ndarray:
-        postings = {text: self.term(reader, field, text)[0] for text in texts}
+    def _phrase(self, reader: AnyType, field: str, texts: tuple[str, ...], fast: bool) -> np.ndarray:
+        postings = {text: self.term(reader, field, text, fast)[0] for text in texts}
         if any(not len(ids) for ids in postings.values()):
             return NO_MATCHES.ids
         common = min(postings.values(), key=len)
@@ -272,9 +234,9 @@ class Segment:
             return NO_MATCHES.ids
         keys = {}
         for text, ids in postings.items():  # a repeated word is decoded once
-            decoded = positions(reader, field, text, ids, _contains(common, ids))
+            decoded = fastpath.positions(reader, field, text, ids, _contains(common, ids)) if fast else None
             if decoded is None:
-                decoded = slow_positions(reader, field, text, set(common.tolist()))
+                decoded = _leaf_positions(reader, field, text, set(common.tolist()))
             docs, pos = decoded
             found = docs.astype(np.int64) << 32 | pos
             if len(found) > 1 and np.any(found[1:] < found[:-1]):
@@ -295,14 +257,23 @@ def _contains(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return sorted_values[np.minimum(at, len(sorted_values) - 1)] == wanted
 
 
+def idf(total: int, df: int) -> float:
+    """The one idf of terms and phrase words: ``total`` live documents, ``df`` with the term."""
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
 class Scorer:
     """Scores queries against one searcher's commit; holds its per-commit caches.
 
     ``segments`` (segment id → :class:`Segment`) is shared between commits so that what
-    was read from an unchanged segment is reused."""
+    was read from an unchanged segment is reused. With ``fast`` the posting lists, columns
+    and positions are read through :mod:`kb.search.fastpath` (which may raise
+    :class:`~kb.search.fastpath.FastPathFailed`), else through Whoosh's public API."""
 
-    def __init__(self, searcher: Searcher, segments: dict[str, Segment] | None = None) -> None:
+    def __init__(self, searcher: Searcher, segments: dict[str, Segment] | None = None,
+                 fast: bool = True) -> None:
         self.searcher = searcher
+        self.fast = fast
         self.leaves = searcher.reader().leaf_readers()
         self.total = max(1, searcher.doc_count())
         self.size = searcher.reader().doc_count_all()  # doc numbers are below this
@@ -325,7 +296,7 @@ class Scorer:
         if found is None:
             ids, weights = [], []
             for reader, offset, segment in self._parts():
-                leaf_ids, leaf_weights = segment.term(reader, field, text)
+                leaf_ids, leaf_weights = segment.term(reader, field, text, self.fast)
                 ids.append(leaf_ids + np.int32(offset) if offset else leaf_ids)
                 weights.append(leaf_weights)
             if len(self._postings) >= MAX_CACHED_TERMS:
@@ -351,26 +322,26 @@ class Scorer:
     def published(self) -> np.ndarray:
         """Publication day (ordinal) of every document, for sorting by date."""
         if self._published is None:
-            days = [segment.published_days(reader) for reader, _, segment in self._parts()]
+            days = [segment.published_days(reader, self.fast) for reader, _, segment in self._parts()]
             self._published = _concatenate(days, np.zeros(0, np.int64))
         return self._published
 
     def lengths(self, field: str) -> tuple[np.ndarray, np.ndarray]:
         """Encoded field length of every document (one byte each), and the BM25 length
-        normalisation of each of the 256 codes."""
+        normalisation of each of the 256 codes (as ``whoosh.scoring.bm25`` computes it)."""
         found = self._lengths.get(field)
         if found is None:
             parts, total_length = [], 0
             for reader, _, segment in self._parts():
-                parts.append(segment.length_codes(reader, field))
+                parts.append(segment.length_codes(reader, field, self.fast))
                 total_length += reader.field_length(field)
             average = total_length / self.total or 1.0
-            norm = np.array([K1 * (1 - B + B * length / average) for length in _LENGTH])
+            norm = np.array([K1 * ((1 - B) + B * length / average) for length in _LENGTH])
             found = self._lengths[field] = (_concatenate(parts, np.zeros(0, np.uint8)), norm)
         return found
 
     def evaluate(self, query: Query) -> Matches:
-        """Matching documents and their scores."""
+        """Matching documents and their scores (deleted documents may be among them)."""
         if isinstance(query, Term):
             return self._term(query)
         if isinstance(query, Phrase):
@@ -390,7 +361,7 @@ class Scorer:
             ids, scores = results[0].ids, results[0].scores
         else:
             total, hit = np.zeros(self.size), np.zeros(self.size, bool)
-            for r in results:  # largest first, as the dict version added them
+            for r in results:  # largest first
                 total[r.ids] += r.scores  # doc numbers are unique within a result
                 hit[r.ids] = True
             ids = np.flatnonzero(hit).astype(np.int32)
@@ -410,58 +381,102 @@ class Scorer:
                 count[r.ids] += 1
             ids = np.flatnonzero(count == len(results)).astype(np.int32)
             scores = total[ids]
-        return Matches(ids, boost * scores if boost != 1.0 else scores)
+        return Matches(ids, scores * boost if boost != 1.0 else scores)
 
-    def _phrase(self, query: Phrase) -> Matches:
-        """Scored exactly as Whoosh scores its Phrase query (which this replaced): Whoosh's
-        BM25F of each word (its idf and average length over all documents, deleted ones
-        included), added as its binary tree of matchers adds them, times the boost."""
-        found = self._phrases.get(query)
-        if found is None:
-            ids = _concatenate([segment.phrase(reader, query.field, query.texts) + np.int32(offset)
-                                for reader, offset, segment in self._parts()], NO_MATCHES.ids)
-            ids = ids[self.live()[ids]]
-            found = NO_MATCHES
-            if len(ids):
-                weighting = self.searcher.weighting
-                if type(weighting) is not BM25F or weighting._field_B:
-                    found = self._whoosh_phrase(query)
-                else:
-                    found = Matches(ids, self._whoosh_bm25(query, ids, weighting.B, weighting.K1))
-            if len(self._phrases) >= MAX_CACHED_TERMS:
-                self._phrases.clear()
-            self._phrases[query] = found
-        return found
-
-    def _whoosh_bm25(self, query: Phrase, ids: np.ndarray, b: float, k1: float) -> np.ndarray:
-        codes = self.lengths(query.field)[0][ids]
-        length = np.where(codes == 0, 1.0, _LENGTH_ARRAY[codes])  # Whoosh's default without lengths
-        average = self.searcher.avg_field_length(query.field) or 1
-        scores = []
-        for text in query.texts:
-            term_ids, weights = self.postings(query.field, text)
-            tf = weights[np.searchsorted(term_ids, ids)].astype(np.float64)
-            idf = self.searcher.idf(query.field, text)
-            # whoosh.scoring.bm25, operation for operation
-            scores.append(idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / average))))
-        total = _tree_sum(scores)
-        return total * query.boost if query.boost != 1.0 else total
-
-    def _whoosh_phrase(self, query: Phrase) -> Matches:
-        """Whoosh's own phrase search (slow: Python per candidate document)."""
-        hits = self.searcher.search(wq.Phrase(query.field, list(query.texts), boost=query.boost),
-                                    limit=None, terms=False)
-        pairs = sorted((docnum, score) for score, docnum in hits.top_n)
-        if not pairs:
-            return NO_MATCHES
-        return Matches(np.array([d for d, _ in pairs], np.int32), np.array([s for _, s in pairs], np.float64))
+    def _bm25(self, field: str, text: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """The term's score in documents ``ids`` with frequencies ``tf`` (float64):
+        ``whoosh.scoring.bm25`` operation for operation."""
+        codes, norm = self.lengths(field)
+        weight = idf(self.total, len(self.postings(field, text)[0]))
+        return weight * ((tf * (K1 + 1)) / (tf + norm[codes[ids]]))
 
     def _term(self, query: Term) -> Matches:
         ids, weights = self.postings(query.field, query.text)
         if not len(ids):
             return NO_MATCHES
-        encoded, norm = self.lengths(query.field)
-        idf = math.log(1 + (self.total - len(ids) + 0.5) / (len(ids) + 0.5))
-        factor = query.boost * idf * (K1 + 1)
-        tf = weights.astype(np.float64)
-        return Matches(ids, factor * tf / (tf + norm[encoded[ids]]))
+        scores = self._bm25(query.field, query.text, ids, weights.astype(np.float64))
+        return Matches(ids, scores * query.boost if query.boost != 1.0 else scores)
+
+    def _phrase(self, query: Phrase) -> Matches:
+        """Documents with the words one right after the other; the words' scores added (as
+        Whoosh's binary tree of matchers adds them), times the boost."""
+        found = self._phrases.get(query)
+        if found is None:
+            ids = _concatenate([segment.phrase(reader, query.field, query.texts, self.fast) + np.int32(offset)
+                                for reader, offset, segment in self._parts()], NO_MATCHES.ids)
+            ids = ids[self.live()[ids]]
+            found = NO_MATCHES
+            if len(ids):
+                scores = []
+                for text in query.texts:
+                    term_ids, weights = self.postings(query.field, text)
+                    tf = weights[np.searchsorted(term_ids, ids)].astype(np.float64)
+                    scores.append(self._bm25(query.field, text, ids, tf))
+                total = _tree_sum(scores)
+                found = Matches(ids, total * query.boost if query.boost != 1.0 else total)
+            if len(self._phrases) >= MAX_CACHED_TERMS:
+                self._phrases.clear()
+            self._phrases[query] = found
+        return found
+
+
+class _TermScorer(WeightLengthScorer):
+    """BM25 of one term, with the idf and average length :class:`Scorer` uses."""
+
+    def __init__(self, searcher: Searcher, fieldname: str, text: str) -> None:
+        parent = searcher.get_parent()  # statistics of the whole index, not one segment
+        total = max(1, parent.doc_count())
+        self.idf = idf(total, parent.doc_frequency(fieldname, text))
+        self.avgfl = parent.field_length(fieldname) / total or 1.0
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        return bm25(self.idf, weight, length, self.avgfl, B, K1)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+class Weighting(BM25F):
+    """Whoosh's BM25F, with the one idf (:func:`idf`) and the average field length over the
+    live documents: the scores :class:`Scorer` computes."""
+
+    def __init__(self) -> None:
+        super().__init__(B=B, K1=K1)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def scorer(self, searcher: Searcher, fieldname: str, text: str, qf: int = 1) -> _TermScorer:
+        return _TermScorer(searcher, fieldname, text)
+
+
+def whoosh_query(query: Query) -> wq.Query:
+    """The same query as Whoosh Query objects. (Not ``Or``: on small indexes it may choose
+    PreloadedOr, whose ArrayUnionMatcher misses documents of later segments.)"""
+    if isinstance(query, Term):
+        return wq.Term(query.field, query.text, boost=query.boost)
+    if isinstance(query, Phrase):
+        return wq.Phrase(query.field, list(query.texts), boost=query.boost)
+    if not query.parts:
+        return wq.NullQuery
+    parts = [whoosh_query(part) for part in query.parts]
+    if isinstance(query, All):
+        return wq.And(parts, boost=query.boost)
+    return wq.DefaultOr(parts, boost=query.boost)
+
+
+class WhooshScorer(Scorer):
+    """:class:`Scorer` through Whoosh's public API only: queries run by Whoosh's Searcher
+    with :class:`Weighting` (slower, same results)."""
+
+    def __init__(self, searcher: Searcher, segments: dict[str, Segment] | None = None) -> None:
+        super().__init__(searcher, segments, fast=False)
+        self.whoosh = Searcher(searcher.reader(), weighting=Weighting(), closereader=False)
+
+    def evaluate(self, query: Query) -> Matches:
+        hits = self.whoosh.search(whoosh_query(query), limit=None)
+        pairs = sorted((hits.docnum(i), hits.score(i)) for i in range(hits.scored_length()))
+        if not pairs:
+            return NO_MATCHES
+        return Matches(np.array([d for d, _ in pairs], np.int32), np.array([s for _, s in pairs], np.float64))

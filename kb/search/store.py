@@ -7,7 +7,6 @@ generation and refreshes it when another process commits.
 """
 from __future__ import annotations
 
-import copy
 import fcntl
 import json
 import logging
@@ -25,56 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
+from kb.search import fastpath
+from kb.search.fastpath import segment_key
 from kb.search.schema import META_ID, SCHEMA_VERSION, build_schema
-from kb.search.scoring import segment_key
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
 VERSION_FILE = "SCHEMA_VERSION"
-# Errors that mean the files on disk are missing or damaged, not a bug in our code.
+# Errors that mean the files on disk are missing or damaged. Not KeyError or ValueError:
+# those are bugs in our code, and must surface rather than rebuild the index.
 DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error,
-          whoosh_index.IndexError, KeyError, ValueError)
-
-
-def _open_searcher(ix: whoosh_index.Index, previous: Searcher | None) -> Searcher:
-    """``ix.searcher()``, reusing what ``previous`` opened of the segments both have.
-
-    Whoosh copies each segment's whole postings file into memory when it opens it (0.2 s and
-    ~200 MB at 100,000 cases), on every commit; segments never change, so their open files
-    are shared with the previous reader and only the deletions (part of this commit's segment
-    objects) are new. Anything unexpected: Whoosh's own way."""
-    old = {} if previous is None else {
-        segment_key(r): r for r, _ in previous.reader().leaf_readers()
-        if type(r) is SegmentReader and type(r._perdoc) is W3PerDocReader}
-    if not old:
-        return ix.searcher()
-    try:
-        toc = ix._read_toc()
-        readers = [_reopened(old[s.segment_id()], s, toc.generation, toc.schema) if s.segment_id() in old
-                   else SegmentReader(ix.storage, toc.schema, s, generation=toc.generation)
-                   for s in toc.segments]
-    except DAMAGE:  # e.g. a merge removed a segment's files meanwhile
-        return ix.searcher()
-    if not readers:
-        return ix.searcher()
-    reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
-    return Searcher(reader, fromindex=ix)
-
-
-def _reopened(reader: SegmentReader, segment: Any, generation: int, schema: Any) -> SegmentReader:
-    """``reader``'s open terms and postings files with ``segment``'s deletions: the state
-    SegmentReader.__init__ sets, without anything cached from the old deletions."""
-    fresh = SegmentReader.__new__(SegmentReader)
-    fresh.schema, fresh.is_closed = schema, False
-    fresh._segment, fresh._segid, fresh._gen = segment, segment.segment_id(), generation
-    fresh._storage, fresh._codec, fresh._terms = reader._storage, reader._codec, reader._terms
-    fresh._perdoc = copy.copy(reader._perdoc)  # columns and stored fields: shared caches
-    fresh._perdoc._segment = segment  # its deletions are read from the segment
-    return fresh
+          whoosh_index.IndexError)
 
 
 class IndexMissing(Exception):
@@ -102,8 +64,9 @@ class Meta:
 class IndexStore:
     """One index folder; safe to share between threads of a process."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], fast_path: bool = True) -> None:
         self.root = Path(root)
+        self.fast = fastpath.Switch(fast_path)  # reading Whoosh's files directly (kb.search.fastpath)
         self._lock = threading.RLock()
         self._generation: str | None = None
         self._ix: whoosh_index.Index | None = None
@@ -154,13 +117,25 @@ class IndexStore:
                 # Not Searcher.refresh(): whoosh-reloaded 2.7.5 then keeps the old segments
                 # beside the new ones (reading.py _reader(reuse=…)), duplicating documents.
                 if self._searcher is None or not self._searcher.up_to_date():
-                    self._searcher = _open_searcher(ix, self._searcher)
+                    self._searcher = self._open_searcher(ix, self._searcher)
                     self.cache.clear()  # derived from the previous commit
                     self._keep_segments(self._searcher)
             except DAMAGE as exc:
                 self._searcher = None
                 raise IndexMissing(f"index {self._generation} cannot be read: {exc}") from exc
             return self._searcher
+
+    def _open_searcher(self, ix: whoosh_index.Index, previous: Searcher | None) -> Searcher:
+        """``ix.searcher()``, reusing what ``previous`` opened of the segments both have."""
+        if self.fast.on and previous is not None:
+            try:
+                found = fastpath.open_searcher(ix, previous, DAMAGE)
+            except fastpath.FastPathFailed as exc:
+                self.fast.disable(str(exc))
+            else:
+                if found is not None:
+                    return found
+        return ix.searcher()
 
     def _keep_segments(self, searcher: Searcher) -> None:
         """Forget the segments that a merge removed (searchers still using them hold theirs)."""

@@ -1,4 +1,7 @@
-"""Search fixtures: one small index of the relevance corpus per test session."""
+"""Search fixtures: one small index of the relevance corpus per test session.
+
+Every test here that uses an app runs twice: on the fast path (kb/search/fastpath.py) and
+on Whoosh's public API alone (as with ``KB_SEARCH_FAST_PATH=0``)."""
 from __future__ import annotations
 
 import shutil
@@ -7,7 +10,30 @@ import pytest
 
 from kb import create_app
 from kb.extensions import db
+from kb.search import EXTENSION, fastpath
 from tests.search.relevance import load_cases
+
+APPS = ("app", "corpus_app")
+
+
+def pytest_generate_tests(metafunc):
+    uses_app = {*APPS, "client", "runner", "corpus_client"} & set(metafunc.fixturenames)
+    if uses_app and not metafunc.module.__name__.endswith("test_fast_path"):  # it compares both itself
+        metafunc.parametrize("search_path", ["fast", "public"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def search_path(request):
+    """"fast", or "public": the test's apps search through Whoosh's public API only."""
+    path = getattr(request, "param", "fast")
+    stores = [request.getfixturevalue(name).extensions[EXTENSION] for name in APPS
+              if path == "public" and name in request.fixturenames]
+    saved = [store.fast for store in stores]
+    for store in stores:
+        store.fast = fastpath.Switch(False)
+    yield path
+    for store, fast in zip(stores, saved, strict=True):
+        store.fast = fast
 
 
 @pytest.fixture(scope="session")

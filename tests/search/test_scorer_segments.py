@@ -1,5 +1,6 @@
-"""Phrases checked on decoded positions match Whoosh's Phrase query exactly, and what is read
-from a segment is reused by later commits."""
+"""Phrases checked on decoded positions match Whoosh's Phrase query (through Whoosh's public
+API, scored with the same weighting), and what is read from a segment is reused by later
+commits."""
 from __future__ import annotations
 
 import random
@@ -10,7 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.writing import CLEAR
 
-from kb.search import positions as pos
+from kb.search import fastpath
 from kb.search import scoring as sc
 from kb.search.schema import build_schema
 
@@ -75,11 +76,11 @@ PHRASES = [
 @pytest.mark.parametrize("boost", [1.0, 0.8, 2.5])
 def test_phrases_match_whoosh_exactly(index, boost):
     searcher = index.searcher()
-    scorer = sc.Scorer(searcher, {})
+    scorer, whoosh_scorer = sc.Scorer(searcher, {}), sc.WhooshScorer(searcher, {})
     matched = 0
     for field, texts in PHRASES:
         query = sc.Phrase(field, texts, boost)
-        ours, whoosh = scorer.evaluate(query), scorer._whoosh_phrase(query)
+        ours, whoosh = scorer.evaluate(query), whoosh_scorer.evaluate(query)
         assert ours.ids.tolist() == whoosh.ids.tolist(), (field, texts)
         assert ours.scores.tolist() == whoosh.scores.tolist(), (field, texts)  # bit for bit
         matched += len(ours)
@@ -88,13 +89,13 @@ def test_phrases_match_whoosh_exactly(index, boost):
 
 def test_random_phrases_match_whoosh_exactly(index):
     searcher = index.searcher()
-    scorer = sc.Scorer(searcher, {})
+    scorer, whoosh_scorer = sc.Scorer(searcher, {}), sc.WhooshScorer(searcher, {})
     rng = random.Random(3)
     stems = ["barn", "ung", "skol", "rätt", "konvention", "dialog", "kommun", "bäst", "trygg"]
     for _ in range(60):
         texts = tuple(rng.choice(stems) for _ in range(rng.choice((2, 2, 3, 4, 5))))
         query = sc.Phrase(rng.choice(("body", "summary", "title")), texts)
-        ours, whoosh = scorer.evaluate(query), scorer._whoosh_phrase(query)
+        ours, whoosh = scorer.evaluate(query), whoosh_scorer.evaluate(query)
         assert ours.ids.tolist() == whoosh.ids.tolist(), texts
         assert ours.scores.tolist() == whoosh.scores.tolist(), texts
 
@@ -102,10 +103,11 @@ def test_random_phrases_match_whoosh_exactly(index):
 def test_positions_are_decoded_from_blocks_as_whoosh_reads_them(index):
     reader, _ = index.searcher().reader().leaf_readers()[0]
     for text in ("barn", "ung", "rätt"):
-        ids = sc._leaf_postings(reader, "body", text)[0]
+        ids = sc._leaf_postings(reader, "body", text, True)[0]
+        assert ids.tolist() == sc._leaf_postings(reader, "body", text, False)[0].tolist()
         wanted = np.arange(len(ids)) % 3 != 1
-        fast = pos.positions(reader, "body", text, ids, wanted)
-        slow = pos.slow_positions(reader, "body", text, set(ids[wanted].tolist()))
+        fast = fastpath.positions(reader, "body", text, ids, wanted)
+        slow = sc._leaf_positions(reader, "body", text, set(ids[wanted].tolist()))
         if text == "ung":  # a document with it 300 times: left to Whoosh's reader
             assert fast is None
             continue
@@ -141,7 +143,7 @@ def test_segments_are_reused_by_later_commits(index):
     newest = searcher.document_number(id="7000")
     assert newest in found.ids.tolist()
     phrase_only = after.evaluate(sc.Phrase("body", ("konvention", "barn", "rätt"), 0.8))
-    assert phrase_only.scores.tolist() == after._whoosh_phrase(
+    assert phrase_only.scores.tolist() == sc.WhooshScorer(searcher, {}).evaluate(
         sc.Phrase("body", ("konvention", "barn", "rätt"), 0.8)).scores.tolist()
 
 
@@ -200,22 +202,11 @@ def test_store_reuses_open_segments_with_new_deletions(tmp_path):
 
 
 def test_posting_blocks_are_decoded_as_whoosh_reads_them(index):
-    """The numpy reader of whole posting lists is taken (not Whoosh's fallback) and agrees."""
+    """The numpy reader of whole posting lists is taken (not Whoosh's reader) and agrees."""
     reader, _ = index.searcher().reader().leaf_readers()[0]
-
-    def unfiltered(text):  # deleted documents included, as the scorer reads them
-        matcher = reader.postings("body", text)
-        while hasattr(matcher, "child"):
-            matcher = matcher.child
-        return matcher
-
     for text in ("barn", "rätt"):
-        fast = sc._w3_blocks(unfiltered(text))
+        fast = fastpath.postings(reader, "body", text)
         assert fast is not None, text
-        slow = unfiltered(text)
-        ids, weights = [], []
-        while slow.is_active():
-            ids.append(slow.id())
-            weights.append(slow.weight())
-            slow.next()
-        assert fast[0].tolist() == ids and fast[1].tolist() == weights
+        slow = sc._leaf_postings(reader, "body", text, False)  # deleted documents included
+        assert fast[0].tolist() == slow[0].tolist() and fast[1].tolist() == slow[1].tolist()
+        assert len(slow[0]) > 200

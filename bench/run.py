@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import logging
 import os
 import platform
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate, write_files  # noqa: E402
+from bench.generate import generate, vocabulary_queries, write_files  # noqa: E402
 from bench.queries import QUERY_MIX  # noqa: E402
 
 
@@ -36,11 +37,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def mix() -> list[tuple[str, dict]]:
+    """The bench's query mix plus queries from the long tail of the generated vocabulary."""
+    return QUERY_MIX + [(q, {}) for q in vocabulary_queries()]
+
+
 def timed(fn, rounds: int, cpu: list[float] | None = None) -> list[float]:
     """Wall-clock milliseconds per search (and CPU milliseconds of this process into ``cpu``)."""
     times = []
     for _ in range(rounds):
-        for q, filters in QUERY_MIX:
+        for q, filters in mix():
             start, start_cpu = time.perf_counter(), time.process_time()
             fn(q, filters)
             times.append((time.perf_counter() - start) * 1000)
@@ -71,7 +77,8 @@ def latency_line(name: str, times: list[float]) -> str:
             f"   ({len(times)} searches)")
 
 
-def in_process(app, rounds: int, cpu: list[float]) -> list[float]:
+def whoosh_search(app):
+    """One search of the mix in-process, as a reader's request makes it."""
     from kb import search
 
     def run(q, filters):
@@ -83,8 +90,7 @@ def in_process(app, rounds: int, cpu: list[float]) -> list[float]:
         with app.app_context():
             result = search.search(params)
             assert result.total >= 0
-    run("barn", {})  # warm caches (facet tables, analysis)
-    return timed(run, rounds, cpu)
+    return run
 
 
 def free_port() -> int:
@@ -123,8 +129,8 @@ def over_http(env: dict[str, str], rounds: int) -> list[float]:
         server.wait(timeout=30)
 
 
-def fts5(db_path: Path, rounds: int) -> tuple[list[float], float]:
-    """Reference: SQLite FTS5 over the same published cases, same mix, facets and snippets."""
+def fts5_build(db_path: Path) -> float:
+    """Reference: SQLite FTS5 over the same published cases; returns the build seconds."""
     con = sqlite3.connect(db_path)
     start = time.perf_counter()
     con.executescript("""
@@ -138,16 +144,24 @@ def fts5(db_path: Path, rounds: int) -> tuple[list[float], float]:
             FROM cases c WHERE c.status = 'published';
     """)
     con.commit()
-    build = time.perf_counter() - start
-    facets = {
-        "tag": "SELECT t.name, count(*) FROM case_tags ct JOIN tags t ON t.id = ct.tag_id "
-               "WHERE ct.case_id IN ({ids}) GROUP BY t.name",
-        "county": "SELECT county_code, count(*) FROM cases WHERE id IN ({ids}) GROUP BY county_code",
-        "organisation_type": "SELECT o.organisation_type, count(*) FROM cases c JOIN organisations o "
-                             "ON o.id = c.organisation_id WHERE c.id IN ({ids}) GROUP BY 1",
-        "article": "SELECT article_number, count(*) FROM case_articles WHERE case_id IN ({ids}) GROUP BY 1",
-        "year": "SELECT year, count(*) FROM cases WHERE id IN ({ids}) GROUP BY year",
-    }
+    con.close()
+    return time.perf_counter() - start
+
+
+FTS5_FACETS = {
+    "tag": "SELECT t.name, count(*) FROM case_tags ct JOIN tags t ON t.id = ct.tag_id "
+           "WHERE ct.case_id IN ({ids}) GROUP BY t.name",
+    "county": "SELECT county_code, count(*) FROM cases WHERE id IN ({ids}) GROUP BY county_code",
+    "organisation_type": "SELECT o.organisation_type, count(*) FROM cases c JOIN organisations o "
+                         "ON o.id = c.organisation_id WHERE c.id IN ({ids}) GROUP BY 1",
+    "article": "SELECT article_number, count(*) FROM case_articles WHERE case_id IN ({ids}) GROUP BY 1",
+    "year": "SELECT year, count(*) FROM cases WHERE id IN ({ids}) GROUP BY year",
+}
+
+
+def fts5_search(db_path: Path):
+    """One search of the mix on the FTS5 table: the same work (count, facets, snippets of the top 10)."""
+    con = sqlite3.connect(db_path)
 
     def run(q, filters):
         terms = " AND ".join(f'"{w}"' for w in q.split())
@@ -162,14 +176,46 @@ def fts5(db_path: Path, rounds: int) -> tuple[list[float], float]:
                 "WHERE t.name = :tag)")
         args = {"q": terms, "tag": filters.get("tag")}
         con.execute(f"SELECT count(*) FROM ({ids})", args).fetchone()
-        for sql in facets.values():
+        for sql in FTS5_FACETS.values():
             con.execute(sql.format(ids=ids), args).fetchall()
         if terms:
             con.execute("SELECT rowid, snippet(bench_fts, 3, '<mark>', '</mark>', '…', 20) FROM bench_fts "
                         "WHERE bench_fts MATCH :q ORDER BY bm25(bench_fts, 3, 2, 2.5, 1) LIMIT 10",
                         args).fetchall()
-    run("barn", {})
-    return timed(run, rounds), build
+    return run
+
+
+def latency_child(rounds: int, fts: bool) -> dict[str, list[float]]:
+    """In a fresh process: warm up as a gunicorn worker does, but without reading any query
+    term (the word list, the searcher and the facet tables), then the mix once (first
+    pass: every query's terms read for the first time in the process) and ``rounds`` more
+    times (repeated), each Whoosh search followed by the same one on FTS5 (same load)."""
+    from kb import create_app, search
+    from kb.search import analysis
+
+    app = create_app()
+    analysis.lexicon()
+    with app.app_context():
+        search.search(search.SearchParams())
+    ours = whoosh_search(app)
+    theirs = fts5_search(Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))) if fts else None
+    if theirs:
+        theirs("", {})
+    out: dict[str, list[float]] = {"first": [], "first_cpu": [], "repeat": [], "repeat_cpu": [],
+                                   "fts_first": [], "fts_repeat": [], "load": [os.getloadavg()[0]]}
+    for round_ in range(1 + rounds):
+        kind = "first" if round_ == 0 else "repeat"
+        for q, filters in mix():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            ours(q, filters)
+            out[kind].append((time.perf_counter() - start) * 1000)
+            out[kind + "_cpu"].append((time.process_time() - start_cpu) * 1000)
+            if theirs:
+                start = time.perf_counter()
+                theirs(q, filters)
+                out["fts_" + kind].append((time.perf_counter() - start) * 1000)
+    out["load"].append(os.getloadavg()[0])
+    return out
 
 
 def bulk_load(cases: list[dict]) -> None:
@@ -252,7 +298,14 @@ def main() -> int:
                         help="build the database and index in DIR and keep them (for --reuse)")
     parser.add_argument("--reuse", metavar="DIR", type=Path,
                         help="time the searches on a DIR kept by --keep (no generation or import)")
+    parser.add_argument("--small-vocabulary", action="store_true",
+                        help="the earlier corpus: the field's few hundred words (no word-list free text)")
+    parser.add_argument("--latency-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.latency_child:
+        logging.disable(logging.WARNING)
+        print(json.dumps(latency_child(args.rounds or 3, not args.skip_fts5)))
+        return 0
     rounds = args.rounds or (8 if args.n <= 10_000 else 3)
     logging.disable(logging.WARNING)
     tmp = (args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-"))).resolve()
@@ -276,7 +329,7 @@ def main() -> int:
         return searches(app, env, tmp, rounds, args)
     with app.app_context():
         upgrade()
-    cases = generate(args.n)
+    cases = generate(args.n, words=0 if args.small_vocabulary else 16)
     bulk = args.bulk or args.n > 20_000
     if not bulk:
         write_files(cases, tmp / "cases")
@@ -316,25 +369,38 @@ def main() -> int:
 
 
 def searches(app, env: dict[str, str], tmp: Path, rounds: int, args) -> int:
-    """The search-latency part: in-process, over HTTP, and FTS5 for reference."""
+    """The search-latency part: first and repeated passes in a fresh process, Whoosh and FTS5
+    alternating query by query; then through HTTP."""
     if args.reuse:
         print(f"Reusing {tmp}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"\nSearch latency, {len(QUERY_MIX)} queries × {rounds} rounds (facets, snippets of the top 10):")
-    cpu: list[float] = []
-    ours = in_process(app, rounds, cpu)
-    cold = ours[:len(QUERY_MIX)]
-    print(latency_line("Whoosh in-process", ours))
-    print(latency_line("  first round only (cold caches)", cold))
-    print(latency_line("  CPU time of those searches", cpu))
+    queries = mix()
+    fts = not args.skip_fts5
+    if fts:
+        print(f"\nSQLite FTS5 table built in {fts5_build(tmp / 'kb.sqlite3'):.1f} s")
+    print(f"\nSearch latency, {len(queries)} queries ({len(QUERY_MIX)} of the mix, "
+          f"{len(queries) - len(QUERY_MIX)} from the vocabulary's long tail), facets and snippets of "
+          f"the top 10, in a fresh process: the first pass, then {rounds} repeated passes"
+          + (", each search followed by the same one on FTS5:" if fts else ":"))
+    child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--latency-child",
+                            "--rounds", str(rounds), *(["--skip-fts5"] if not fts else [])],
+                           cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    found = json.loads(child.stdout.strip().splitlines()[-1])
+    print(f"  load average {found['load'][0]:.1f} before, {found['load'][1]:.1f} after "
+          f"({os.cpu_count()} cores)")
+    print(latency_line("Whoosh, first pass", found["first"]))
+    print(latency_line("  CPU time of those searches", found["first_cpu"]))
+    print(latency_line("Whoosh, repeated passes", found["repeat"]))
+    print(latency_line("  CPU time of those searches", found["repeat_cpu"]))
+    if fts:
+        print(latency_line("SQLite FTS5, first pass", found["fts_first"]))
+        print(latency_line("SQLite FTS5, repeated passes", found["fts_repeat"]))
+        for kind in ("first", "repeat"):
+            ours, theirs = found[kind], found["fts_" + kind]
+            print(f"  Whoosh/FTS5 ({kind}): p50 {statistics.median(ours) / statistics.median(theirs):.2f}×, "
+                  f"p95 {percentile(ours, 95) / percentile(theirs, 95):.2f}×")
     if not args.skip_http:
         print(latency_line("Whoosh through HTTP (gunicorn)", over_http(env, rounds)))
-    if not args.skip_fts5:
-        fts_times, fts_build = fts5(tmp / "kb.sqlite3", rounds)
-        print(latency_line("SQLite FTS5 in-process (reference)", fts_times))
-        print(f"  ratio Whoosh/FTS5 p50 {statistics.median(ours) / statistics.median(fts_times):.1f}×, "
-              f"p95 {percentile(ours, 95) / percentile(fts_times, 95):.1f}×; FTS5 build {fts_build:.1f} s")
-    if args.reuse:
-        print(f"Load average after the searches: {os.getloadavg()[0]:.1f}")
+    print(f"Load average after the searches: {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
 from kb.markup import render_markdown
-from kb.models import Case
+from kb.models import ORGANISATION_TYPES, Case, Organisation
 from kb.services.cases import Lookups, Staged, record_saves, stage_case
 from kb.services.reference import load_reference_data, reference_loaded
-from kb.services.validation import FIELDS, CaseValidationError, clean_text
+from kb.services.validation import FIELDS, ORGANISATION_NAME_MAX, CaseValidationError, clean_text
 from kb.slugs import is_valid_slug, slugify
 from kb.workers import fork_pool, worker_count
 
@@ -185,6 +187,7 @@ def _import_chunk(files: list[CaseFile], lookups: Lookups, result: ImportResult,
                   problems: list[str], seen: dict[str, Path]) -> None:
     """Stage a chunk of files, then write it: one flush, revisions and index changes in bulk."""
     prepared = [(case_file, _prepared(case_file)) for case_file in files]
+    _add_organisations([data for _, data in prepared], lookups)
     slugs = [data["slug"] for _, data in prepared if is_valid_slug(data["slug"])]
     existing = _existing_cases(slugs)
     lookups.free_slugs = set(slugs) - existing.keys()
@@ -199,6 +202,27 @@ def _import_chunk(files: list[CaseFile], lookups: Lookups, result: ImportResult,
     for case in [*existing.values(), *(s.case for s in staged)]:
         if case in db.session:
             db.session.expunge(case)
+
+
+def _add_organisations(chunk: list[dict[str, Any]], lookups: Lookups) -> None:
+    """The chunk's new organisations, inserted in one statement and read back in one (not
+    three statements for each, a sixth of an import); named as validation cleans the name.
+    A case that then fails validation fails the whole import, which is rolled back."""
+    wanted: dict[str, str] = {}
+    for data in chunk:
+        name = clean_text(data.get("organisation"))
+        kind = clean_text(data.get("organisation_type")).lower()
+        if name and len(name) <= ORGANISATION_NAME_MAX and kind in ORGANISATION_TYPES \
+                and name not in lookups.organisations:
+            wanted.setdefault(name, kind)
+    if not wanted:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Organisation)
+    db.session.execute(insert.on_conflict_do_nothing(),
+                       [{"name": name, "organisation_type": kind} for name, kind in wanted.items()])
+    for org in db.session.scalars(db.select(Organisation).where(Organisation.name.in_(list(wanted)))):
+        lookups.organisations[org.name] = org
 
 
 def _prepared(case_file: CaseFile) -> dict[str, Any]:

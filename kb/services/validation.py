@@ -21,6 +21,7 @@ FIELDS = (
     "evidence_level", "reviewed", "status",
 )
 REQUIRED = ("title", "summary", "organisation", "organisation_type")
+ORGANISATION_NAME_MAX = 200
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _SPACE = re.compile(r"\s+")
 # Control characters other than tab and newline never belong in a case.
@@ -146,7 +147,7 @@ def validate_case_data(raw: Mapping[str, Any], reference: Reference | None = Non
         c.errors["_unknown"] = "Okända fält: " + ", ".join(unknown) + "."
     c.text("title", 200)
     c.text("summary", 1000)
-    c.text("organisation", 200)
+    c.text("organisation", ORGANISATION_NAME_MAX)
     c.text("body", 100_000, multiline=True)
     c.choice("organisation_type", ORGANISATION_TYPES)
     c.choice("evidence_level", EVIDENCE_LEVELS)

@@ -42,6 +42,12 @@ class Config:
     LOGIN_LIMIT_ADDRESS = "20 per 15 minutes"
     PASSWORD_RESET_LIMIT = "5 per hour"
     SUGGEST_LIMIT = "5 per hour"
+    # Live previews per editor (each renders up to a whole case text).
+    PREVIEW_LIMIT = "60 per minute"
+    # Request bodies: no form here needs more (a case text is at most 15,000 characters).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    MAX_FORM_PARTS = 500
     PASSWORD_HASH_METHOD = "scrypt"
     INVITE_TOKEN_HOURS = 7 * 24
     RESET_TOKEN_HOURS = 2

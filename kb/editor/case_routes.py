@@ -4,14 +4,17 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import (
+    Response,
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user
 
 from kb.auth import role_required
@@ -21,8 +24,8 @@ from kb.editor.commit import commit_and_index
 from kb.editor.diff import diff_data
 from kb.editor.queries import all_cases, revision, revisions_of, tag_suggestions
 from kb.errors import abort_with
-from kb.extensions import db
-from kb.markup import render_markdown
+from kb.extensions import db, limiter
+from kb.markup import MAX_SOURCE_LENGTH, MarkupRefused, render_markdown
 from kb.models import Case, Role, Status
 from kb.services.cases import CaseValidationError, VersionConflict, case_to_data, save_case
 from kb.services.workflow import (
@@ -36,8 +39,6 @@ from kb.services.workflow import (
     transition,
 )
 from kb.services.workflow import delete as delete_case
-
-PREVIEW_MAX_CHARS = 100_000
 
 
 def case_or_404(case_id: int) -> Case:
@@ -212,15 +213,25 @@ def delete(case_id: int):
     return redirect(url_for("editor.cases"))
 
 
+def _preview_limited(limit: RequestLimit) -> Response:
+    return make_response(jsonify({"error": "Förhandsvisningen uppdateras för ofta. Vänta en "
+                                           "stund; det du skriver påverkas inte."}), 429)
+
+
 @bp.post("/forhandsvisning")
 @role_required(Role.EDITOR)
+@limiter.limit(lambda: current_app.config["PREVIEW_LIMIT"], key_func=lambda: f"user:{current_user.id}",
+               scope="preview", on_breach=_preview_limited)
 def preview():
     """The body rendered by the same renderer as the saved case (preview = published)."""
     body = request.form.get("body", "")
-    if len(body) > PREVIEW_MAX_CHARS:
-        return jsonify({"error": f"Texten är för lång för förhandsvisning (högst {PREVIEW_MAX_CHARS} "
+    if len(body) > MAX_SOURCE_LENGTH:
+        return jsonify({"error": f"Texten är för lång för förhandsvisning (högst {MAX_SOURCE_LENGTH} "
                                  "tecken)."}), 413
-    return jsonify({"html": render_markdown(body)})
+    try:
+        return jsonify({"html": render_markdown(body)})
+    except MarkupRefused as exc:
+        return jsonify({"error": exc.message}), 422
 
 
 @bp.get("/taggar")

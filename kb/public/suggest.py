@@ -16,6 +16,7 @@ from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
 from kb.editor.commit import commit_and_index
+from kb.emails import is_valid_email
 from kb.extensions import db, limiter
 from kb.models import ORGANISATION_TYPES, County, Role, Status
 from kb.public import bp
@@ -23,7 +24,7 @@ from kb.services import audit
 from kb.services.cases import CaseValidationError, save_case
 from kb.services.mail import MailError, send_mail
 from kb.services.users import users_by_role
-from kb.services.validation import EMAIL, clean_text, validate_case_data
+from kb.services.validation import clean_text, validate_case_data
 
 log = logging.getLogger(__name__)
 # Bots fill in every field; people never see this one (hidden by CSS, skipped by tab and readers).
@@ -65,7 +66,7 @@ def _raw(values: dict[str, str]) -> dict:
 def _contact(values: dict[str, str], errors: dict[str, str]) -> str | None:
     """Who suggested it, for the reviewers only (never shown on the public page)."""
     name, email = clean_text(values["name"])[:100], clean_text(values["email"])
-    if email and (not EMAIL.match(email) or len(email) > 95):
+    if email and (len(email) > 95 or not is_valid_email(email)):
         errors["email"] = "Ange en giltig e-postadress, eller lämna fältet tomt."
     contact = f"{name} <{email}>" if name and email else (name or email)
     return contact or "anonym"

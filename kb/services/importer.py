@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
-from kb.markup import render_markdown
+from kb.markup import MarkupRefused, render_markdown
 from kb.models import ORGANISATION_TYPES, Case, Organisation
 from kb.services.cases import Lookups, Staged, record_saves, stage_case
 from kb.services.reference import load_reference_data, reference_loaded
@@ -67,11 +67,38 @@ def find_case_files(paths: list[str | Path]) -> list[Path]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A case file is a page of text; anything much larger is a mistake or an attack.
+MAX_FILE_BYTES = 256 * 1024
+
+
+class _AliasFound(yaml.YAMLError):
+    pass
+
+
+def _refuse_aliases(root: yaml.Node | None) -> None:
+    """Raise at the first node reached twice: the composer hands out the anchored node again
+    for every alias, so an alias bomb (``&a`` … ``[*a, *a, …]``) is caught before it is built.
+    Each node is visited once, so this is linear in the size of the header."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _AliasFound(f"YAML-ankare och alias (&, *) används inte i exempelfiler "
+                              f"(ankaret står på rad {node.start_mark.line + 2}).")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def _load_header(header: str) -> tuple[yaml.Node | None, Any]:
     """Parse once, keeping the node tree for line numbers and the values it builds."""
     loader = _SafeLoader(header)
     try:
         node = loader.get_single_node()
+        _refuse_aliases(node)
         return node, (loader.construct_document(node) if node is not None else {})
     finally:
         loader.dispose()
@@ -79,6 +106,10 @@ def _load_header(header: str) -> tuple[yaml.Node | None, Any]:
 
 def parse_case_file(path: Path) -> CaseFile:
     """Split a file into front matter and body; raise :class:`ImportFailed` with the line."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImportFailed([f"{path}: filen är för stor ({size // 1024} kB; högst "
+                            f"{MAX_FILE_BYTES // 1024} kB)."])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -93,6 +124,8 @@ def parse_case_file(path: Path) -> CaseFile:
     header = "\n".join(lines[1:end])
     try:
         node, data = _load_header(header)
+    except _AliasFound as exc:
+        raise ImportFailed([f"{path}: {exc}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -179,7 +212,10 @@ def _parse_and_render(paths: list[Path]) -> list[tuple[Any, Any]]:
             out.append((None, exc.problems))
             break
         body = clean_text(case_file.data.get("body"), multiline=True)
-        out.append((case_file, (body, render_markdown(body))))
+        try:
+            out.append((case_file, (body, render_markdown(body))))
+        except MarkupRefused:  # validation reports it, with the file and line
+            out.append((case_file, None))
     return out
 
 

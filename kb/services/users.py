@@ -8,10 +8,10 @@ import secrets
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kb.emails import is_valid_email
 from kb.extensions import db
 from kb.models import Role, User, UserToken, utcnow
 from kb.services import audit
-from kb.services.validation import EMAIL
 
 INVITE = "invite"
 RESET = "reset"
@@ -60,7 +60,7 @@ def create_user(email: str, role: str, *, name: str = "", password: str | None =
                 actor: User | None = None, invited: bool = False) -> User:
     """Create an account (without a password when it is to be set through an invitation)."""
     email = normalise_email(email)
-    if not EMAIL.match(email) or len(email) > 254:
+    if not is_valid_email(email):
         raise UserError("Ange en giltig e-postadress.", "email")
     if role not in tuple(Role):
         raise UserError("Välj en roll: editor, reviewer eller admin.", "role")

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kb.emails import is_valid_email
 from kb.extensions import db
+from kb.markup import MAX_SOURCE_LENGTH, markdown_problem
 from kb.models import EVIDENCE_LEVELS, ORGANISATION_TYPES, Article, County, Municipality, Status
 from kb.slugs import is_valid_slug, slugify
 
@@ -22,7 +24,8 @@ FIELDS = (
 )
 REQUIRED = ("title", "summary", "organisation", "organisation_type")
 ORGANISATION_NAME_MAX = 200
-EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# How many entries a list field may hold (municipalities: every one in Sweden).
+MAX_ITEMS = {"municipalities": 300, "tags": 30, "articles": 54, "contacts": 20, "sources": 50}
 _SPACE = re.compile(r"\s+")
 # Control characters other than tab and newline never belong in a case.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -89,7 +92,12 @@ class _Checker:
         self.out: dict[str, Any] = {}
 
     def text(self, key: str, max_length: int, *, multiline: bool = False) -> None:
-        value = clean_text(self.raw.get(key), multiline=multiline)
+        raw = self.raw.get(key)
+        if isinstance(raw, str) and len(raw) > 2 * max_length:  # refused before it is parsed
+            self.errors[key] = f"Högst {max_length} tecken (nu {len(raw)})."
+            self.out[key] = raw
+            return
+        value = clean_text(raw, multiline=multiline)
         if key in REQUIRED and not value:
             self.errors[key] = "Fältet måste fyllas i."
         elif len(value) > max_length:
@@ -148,7 +156,9 @@ def validate_case_data(raw: Mapping[str, Any], reference: Reference | None = Non
     c.text("title", 200)
     c.text("summary", 1000)
     c.text("organisation", ORGANISATION_NAME_MAX)
-    c.text("body", 100_000, multiline=True)
+    c.text("body", MAX_SOURCE_LENGTH, multiline=True)
+    if "body" not in c.errors and (problem := markdown_problem(c.out["body"])):
+        c.errors["body"] = problem
     c.choice("organisation_type", ORGANISATION_TYPES)
     c.choice("evidence_level", EVIDENCE_LEVELS)
     c.choice("status", tuple(Status), default=Status.PUBLISHED.value)
@@ -162,9 +172,17 @@ def validate_case_data(raw: Mapping[str, Any], reference: Reference | None = Non
     _check_articles(c)
     _check_contacts(c)
     _check_sources(c)
+    _check_counts(c)
     if c.errors:
         raise CaseValidationError(c.errors)
     return c.out
+
+
+def _check_counts(c: _Checker) -> None:
+    for key, most in MAX_ITEMS.items():
+        value = c.out.get(key)
+        if key not in c.errors and isinstance(value, list) and len(value) > most:
+            c.errors[key] = f"Högst {most} st. (nu {len(value)})."
 
 
 def _check_slug(c: _Checker) -> None:
@@ -264,8 +282,8 @@ def _check_contacts(c: _Checker) -> None:
     if rows is None:
         return
     for row in rows:
-        if row["email"] and not EMAIL.match(row["email"]):
-            c.errors["contacts"] = f"Ogiltig e-postadress ”{row['email']}”."
+        if row["email"] and not is_valid_email(row["email"]):
+            c.errors["contacts"] = f"Ogiltig e-postadress ”{row['email'][:80]}”."
         elif not (row["name"] or row["role"]):
             c.errors["contacts"] = "En kontakt behöver ett namn eller en roll."
         elif any(len(v) > 200 for v in row.values()):

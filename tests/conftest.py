@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,47 @@ def pytest_addoption(parser):
         default=os.environ.get("KB_TEST_DATABASE", "sqlite"),
         help="database backend for the suite (default: $KB_TEST_DATABASE or sqlite)",
     )
+    parser.addoption(
+        "--only-db-tests", action="store_true",
+        help="leave out the tests whose outcome cannot depend on the backend (no database "
+             "fixture, or marked backend_independent): the second pass of `make test`",
+    )
+
+
+def pytest_configure(config):
+    # Preview cards and other instance files go to a directory of the session's own, not to
+    # the developer's instance/ (and never to another xdist worker's).
+    if not os.environ.get("KB_INSTANCE_PATH"):
+        os.environ["KB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="kb-test-instance-")
 
 
 def pytest_report_header(config):
     backend = config.getoption("--db")
     where = f" ({databases.pg_server_url()})" if backend == "postgresql" else ""
-    return f"database backend: {backend}{where}"
+    only = ", database tests only" if config.getoption("--only-db-tests") else ""
+    return f"database backend: {backend}{where}{only}"
+
+
+# A test that uses none of these runs on no database of this pass's choosing.
+DATABASE_FIXTURES = {"database_url", "empty_database_url", "_test_database", "pg_schemas", "db_backend"}
+
+
+def uses_the_backend(item: pytest.Item) -> bool:
+    """Whether ``item``'s outcome can depend on ``--db``."""
+    if item.get_closest_marker("backend_independent"):
+        return False
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgres`` run in the PostgreSQL pass only."""
+    """Tests marked ``postgres`` run in the PostgreSQL pass only; with ``--only-db-tests``
+    the tests that cannot depend on the backend are left out (they ran in the SQLite pass)."""
+    if config.getoption("--only-db-tests"):
+        kept = [item for item in items if uses_the_backend(item)]
+        left_out = [item for item in items if not uses_the_backend(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = kept
     if config.getoption("--db") == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the `pytest --db=postgresql` pass")

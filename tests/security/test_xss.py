@@ -146,12 +146,14 @@ def once(db_backend):
         pytest.skip("backend-independent; runs in the SQLite pass")
 
 
+@pytest.mark.backend_independent
 def test_the_markdown_renderer_neutralises_every_payload(once):
     problems = [f"{p!r}: {scan(render_markdown(p))}" for p in PAYLOADS if scan(render_markdown(p))]
     problems += [f"link {p!r}" for p in PAYLOADS if scan(render_markdown(f"[x]({p})"))]
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.backend_independent
 def test_payloads_echoed_back_in_forms_and_messages_are_escaped(once, clients, app):
     """Validation errors show what was typed (e.g. 'Okänt län ”…”'): it must stay text."""
     app.config["SUGGEST_LIMIT"] = "100000 per hour"

@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip --quiet
 export KB_DEV ?= 1
 
 .DEFAULT_GOAL := help
@@ -13,24 +12,30 @@ help: ## Show this help
 
 # Each target installs only what it needs, pinned with hashes in requirements/*.txt (see
 # `make lock`): runtime.txt for the app, one file per extra in pyproject.toml for the tools.
-# A stamp per file re-installs it when the lock changes.
-$(VENV)/.locked-runtime: requirements/runtime.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --require-hashes -r requirements/runtime.txt
-	$(PIP) install --no-deps -e .
+# A stamp per file re-installs it when the lock changes. uv installs them (seconds, with its
+# own cache in ~/.cache/uv); it is bootstrapped into the venv with the system's pip.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+UV_INSTALL = $(UV) pip install --quiet --python $(BIN)/python
+
+$(UV):
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --prefix $(VENV) uv==$(UV_VERSION)
+
+$(VENV)/.locked-runtime: requirements/runtime.txt pyproject.toml | $(UV)
+	$(UV_INSTALL) --require-hashes -r requirements/runtime.txt
+	$(UV_INSTALL) --no-deps -e .
 	touch $@
 
 $(VENV)/.locked-%: requirements/%.txt $(VENV)/.locked-runtime
-	$(PIP) install --require-hashes -r $<
+	$(UV_INSTALL) --require-hashes -r $<
 	touch $@
 
 EXTRAS := test browser stress bench audit
 
 install: $(foreach e,runtime $(EXTRAS),$(VENV)/.locked-$(e)) ## Create .venv with the app and every development tool
 
-lock: ## Recompile requirements/*.txt from pyproject.toml (after changing a dependency; UPGRADE=1 for newest)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install uv==0.13.9
+lock: | $(UV) ## Recompile requirements/*.txt from pyproject.toml (after changing a dependency; UPGRADE=1 for newest)
 	scripts/lock.sh
 
 db: $(VENV)/.locked-runtime ## Migrate the database and import seed_data/ (idempotent)

@@ -20,6 +20,9 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
     PER_PAGE = 20
     REVIEW_MAX_AGE_DAYS = 730
+    # Four eyes: a case is published by someone other than the author of its last content
+    # change (an admin may override with a reason, recorded in the audit log).
+    REVIEW_FOUR_EYES = True
     # Worker processes that parse and render bulk imports: turned on by `kb import` only,
     # never in a web worker (kb/workers.py).
     BULK_WORKERS = False

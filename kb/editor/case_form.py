@@ -36,7 +36,7 @@ FIELD_LABELS = {
     "county": "Län", "municipalities": "Kommuner", "year": "Startår", "published": "Publicerad",
     "evidence_level": "Kunskapsläge", "reviewed": "Senast granskad", "tags": "Taggar",
     "articles": "Barnkonventionens artiklar", "contacts": "Kontakter", "sources": "Källor",
-    "status": "Status", "_unknown": "Formuläret",
+    "status": "Status", "updated": "Senast uppdaterad", "_unknown": "Formuläret",
 }
 
 

@@ -34,6 +34,7 @@ from kb.services.workflow import (
     can_delete,
     can_edit,
     can_mark_reviewed,
+    four_eyes_blocks,
     is_reviewer,
     mark_reviewed,
     transition,
@@ -105,6 +106,7 @@ def _render_case(found: Case, action_error: str | None = None, comment: str = ""
         "editor/case.html", case=found, revisions=revisions,
         transitions=allowed_transitions(user, found), can_edit=can_edit(user, found),
         can_mark_reviewed=can_mark_reviewed(user, found), can_delete=can_delete(user),
+        four_eyes=found.status == Status.REVIEW and four_eyes_blocks(user, found),
         action_error=action_error, comment=comment,
         stale=found.review_is_stale(dt.date.today(), current_app.config["REVIEW_MAX_AGE_DAYS"]),
     ), status
@@ -164,8 +166,9 @@ def _render_conflict(found: Case, raw: dict, expected: int, message: str):
 def change_status(case_id: int):
     found = case_or_404(case_id)
     comment = request.form.get("comment", "")[:1000]
+    override = request.form.get("override", "")[:1000]
     try:
-        step = transition(found, request.form.get("action", ""), _user(), comment)
+        step = transition(found, request.form.get("action", ""), _user(), comment, override)
     except (WorkflowError, CaseValidationError) as exc:
         db.session.rollback()
         if isinstance(exc, CaseValidationError):

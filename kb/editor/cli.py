@@ -129,4 +129,5 @@ def list_command() -> None:
     """Every account with its role and whether it is active."""
     for user in db.session.execute(db.select(User).order_by(User.email)).scalars():
         state = "aktiv" if user.active else "inaktiverad"
-        click.echo(f"{user.email}\t{user.role}\t{state}\t{user.name}")
+        # One line per account, newline-terminated, no trailing tab when there is no name.
+        click.echo("\t".join(filter(None, (user.email, user.role, state, user.name))))

@@ -9,7 +9,7 @@ from flask_login import current_user
 from kb.auth import role_required
 from kb.editor import bp
 from kb.editor.queries import (
-    latest_revisions,
+    latest_events,
     own_cases,
     recent_revisions,
     review_queue,
@@ -17,7 +17,7 @@ from kb.editor.queries import (
 )
 from kb.extensions import db
 from kb.models import Role, Status
-from kb.services.workflow import is_reviewer, requested_changes
+from kb.services.workflow import is_reviewer
 
 LIST_LIMIT = 50
 
@@ -28,12 +28,12 @@ def dashboard():
     user = current_user._get_current_object()
     drafts = own_cases(user, Status.DRAFT)
     in_review = own_cases(user, Status.REVIEW)
-    latest = latest_revisions(c.id for c in drafts)
+    latest = latest_events(c.id for c in drafts)
     context = {
         "drafts": drafts,
         "in_review": in_review,
-        "comments": {case_id: comment for case_id, rev in latest.items()
-                     if (comment := requested_changes(rev.message))},
+        "comments": {case_id: event.comment for case_id, event in latest.items()
+                     if event.action == "case_changes_requested" and event.comment},
         "recent": recent_revisions(),
         "queue": None,
         "stale": None,

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from kb.editor.case_form import FIELD_LABELS, FIELD_ORDER
+from kb.models import Status
+from kb.templating import swedish_date
 
 CONTEXT_LINES = 2
+DATE_FIELDS = ("published", "reviewed", "updated")
 
 
 @dataclasses.dataclass
@@ -22,9 +26,17 @@ class FieldChange:
 
 
 def field_text(key: str, value: Any) -> str:
-    """One field's value as plain text, the same way for saved data and posted forms."""
-    if value is None:
+    """One field's value as plain Swedish text, the same way for saved data and posted forms:
+    a status by its label, a date as "3 mars 2023"."""
+    if value is None or value == "":
         return ""
+    if key == "status" and value in tuple(Status):
+        return Status(value).label
+    if key in DATE_FIELDS:
+        try:
+            return swedish_date(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value).strip()
     if key in ("contacts", "sources") and isinstance(value, list):
         return "\n".join(
             " · ".join(str(v) for v in row.values() if v) if isinstance(row, Mapping) else str(row)

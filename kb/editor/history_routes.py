@@ -10,10 +10,11 @@ from kb.editor.case_form import FIELD_LABELS
 from kb.editor.case_routes import case_or_404
 from kb.editor.commit import commit_and_index
 from kb.editor.diff import diff_data, field_text
-from kb.editor.queries import revision, revisions_of
+from kb.editor.queries import events_of, revision, revisions_of
 from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import Role
+from kb.services import audit
 from kb.services.cases import CaseValidationError
 from kb.services.workflow import WorkflowError, can_restore, restore
 
@@ -37,7 +38,8 @@ def history(case_id: int):
     by_number = {r.number: r for r in revisions}
     changes = diff_data(by_number[a].data, by_number[b].data) if a and b and a != b else []
     return render_template("editor/history.html", case=found, revisions=revisions, a=a, b=b,
-                           changes=changes, can_restore=can_restore(current_user))
+                           changes=changes, can_restore=can_restore(current_user),
+                           events=events_of(found), event_labels=audit.ACTION_LABELS)
 
 
 def _revision_or_404(case, number: int):

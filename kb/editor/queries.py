@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func, or_
 
 from kb.extensions import db
-from kb.models import Case, Revision, Status, Tag, User, case_tags
+from kb.models import Case, CaseEvent, Revision, Status, Tag, User, case_tags
 
 
 def own_cases(user: User, status: Status) -> list[Case]:
@@ -43,19 +43,24 @@ def recent_revisions(limit: int = 15) -> list[Revision]:
     ).scalars())
 
 
-def latest_revisions(case_ids: Iterable[int]) -> dict[int, Revision]:
-    """The newest revision of each case (its message tells why it last changed)."""
+def latest_events(case_ids: Iterable[int]) -> dict[int, CaseEvent]:
+    """The newest workflow event of each case (e.g. a reviewer's "request changes")."""
     ids = list(case_ids)
     if not ids:
         return {}
     newest = (
-        db.select(Revision.case_id, func.max(Revision.number).label("number"))
-        .where(Revision.case_id.in_(ids)).group_by(Revision.case_id).subquery()
+        db.select(func.max(CaseEvent.id).label("id"))
+        .where(CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id).subquery()
     )
-    stmt = db.select(Revision).join(
-        newest, (Revision.case_id == newest.c.case_id) & (Revision.number == newest.c.number)
-    )
-    return {rev.case_id: rev for rev in db.session.execute(stmt).scalars()}
+    stmt = db.select(CaseEvent).join(newest, CaseEvent.id == newest.c.id)
+    return {event.case_id: event for event in db.session.execute(stmt).scalars()}
+
+
+def events_of(case: Case) -> list[CaseEvent]:
+    """The case's workflow events, newest first."""
+    return list(db.session.execute(
+        db.select(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id.desc())
+    ).scalars())
 
 
 def all_cases(status: str | None = None, text: str | None = None) -> Select:

@@ -15,7 +15,7 @@ from kb.models.case import (
     utcnow,
 )
 from kb.models.content import ContentVersion
-from kb.models.history import AuditEvent, IndexChange, Revision
+from kb.models.history import AuditEvent, CaseEvent, IndexChange, Revision
 from kb.models.reference import Article, County, Municipality
 from kb.models.tombstone import CaseTombstone, Withdrawal
 from kb.models.user import Role, User, UserToken
@@ -25,6 +25,7 @@ __all__ = [
     "ORGANISATION_TYPES",
     "Article",
     "AuditEvent",
+    "CaseEvent",
     "Case",
     "CaseTombstone",
     "Contact",

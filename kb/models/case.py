@@ -112,6 +112,9 @@ class Case(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT, index=True)
     evidence_level: Mapped[str | None] = mapped_column(String(40))
     reviewed: Mapped[dt.date | None] = mapped_column(Date)
+    # The last change an editor made to the content ("Senast uppdaterad"); an import keeps
+    # the file's date. Not changed by workflow steps, unlike updated_at.
+    content_updated: Mapped[dt.date | None] = mapped_column(Date)
     # Optimistic locking: an edit must name the version it started from.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

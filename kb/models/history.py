@@ -28,6 +28,22 @@ class Revision(db.Model):
     user = relationship("User")
 
 
+class CaseEvent(db.Model):
+    """A workflow step in a case's history (submitted, published, archived …): not a version,
+    since the content did not change."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # An audit action (kb.services.audit.ACTION_LABELS), e.g. "case_published".
+    action: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User")
+
+
 class AuditEvent(db.Model):
     """Logins, role changes, publishing and deletions, for admins to read."""
 

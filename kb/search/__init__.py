@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.search import analysis, engine, indexer
 from kb.search.engine import Hit, SearchResult
 from kb.search.params import SearchParamError, SearchParams, parse_params
-from kb.search.store import IndexMissing, IndexStore
+from kb.search.store import POINTER, IndexMissing, IndexStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -77,7 +77,10 @@ def _with_index(action: Callable[[IndexStore], T]) -> T:
         return action(store)
     except IndexMissing as exc:
         broken = store.live_generation() or ""
-        log.warning("search index unusable (%s); rebuilding from the database", exc)
+        if broken or (store.root / POINTER).exists():
+            log.warning("search index unusable (%s); rebuilding from the database", exc)
+        else:  # a new instance: no index yet is not damage
+            log.info("no search index yet in %s; building it from the database", store.root)
         store.forget()
         try:
             indexer.rebuild(store, unless_replaced=broken)  # once, even if several workers notice

@@ -53,7 +53,8 @@ def plain_text(markdown: str, headings: bool = True) -> str:
 
 def case_document(case: Any) -> dict[str, Any]:
     """The index document of a published case."""
-    published = case.published or (case.created_at.date() if case.created_at else None)
+    # Undated cases sort last under "Nyast först", as they do on /exempel (kb.queries).
+    published = case.published
     tags = [t.name for t in case.tags]
     place = [case.organisation.name, case.county.name if case.county else "",
              *(m.name for m in case.municipalities)]

@@ -14,6 +14,7 @@ from kb.markup import render_markdown
 from kb.models import (
     Article,
     Case,
+    CaseEvent,
     Contact,
     County,
     IndexChange,
@@ -62,8 +63,17 @@ def case_to_data(case: Case) -> dict[str, Any]:
         "evidence_level": case.evidence_level,
         "reviewed": case.reviewed.isoformat() if case.reviewed else None,
         "status": case.status,
+        "updated": case.content_updated.isoformat() if case.content_updated else None,
         "body": case.body,
     }
+
+
+# Workflow state and derived dates: a change to these alone is not a content change.
+NOT_CONTENT = ("status", "reviewed", "published", "updated")
+
+
+def _content(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if data is None else {k: v for k, v in data.items() if k not in NOT_CONTENT}
 
 
 def find_case(slug: str) -> Case | None:
@@ -129,13 +139,14 @@ def save_case(
     user: User | None = None,
     message: str = "",
     expected_version: int | None = None,
+    dated_by_file: bool = False,
 ) -> Case:
     """Create ``case`` (when None) or update it from ``raw``; flushes, never commits.
 
     Raises :class:`CaseValidationError` or :class:`VersionConflict`.
     """
     staged = stage_case(raw, case=case, user=user, message=message,
-                        expected_version=expected_version)
+                        expected_version=expected_version, dated_by_file=dated_by_file)
     if staged is None:
         return case  # type: ignore[return-value]  # unchanged, so it existed
     db.session.flush()
@@ -151,12 +162,16 @@ def stage_case(
     message: str = "",
     expected_version: int | None = None,
     lookups: Lookups | None = None,
+    dated_by_file: bool = False,
 ) -> Staged | None:
     """Validate ``raw`` and apply it to ``case`` (a new one when None) without flushing.
 
     Returns None when nothing changed (no new version, revision or index work). The
     caller flushes, then passes what it staged to :func:`record_saves`. Raises
     :class:`CaseValidationError` or :class:`VersionConflict`.
+
+    "Senast uppdaterad" (``content_updated``) becomes today when an editor changes the
+    content; an import (``dated_by_file``) takes the file's ``updated``, else ``published``.
     """
     data = validate_case_data(raw, lookups.reference if lookups else None)
     if case is not None and expected_version is not None and case.version != expected_version:
@@ -170,6 +185,11 @@ def stage_case(
     with db.session.no_autoflush:
         _apply(case, data, lookups)
     db.session.add(case)
+    if dated_by_file:
+        case.content_updated = data["updated"] or data["published"] or case.content_updated \
+            or dt.date.today()
+    elif _content(case_to_data(case)) != _content(before) or case.content_updated is None:
+        case.content_updated = dt.date.today()
     after = case_to_data(case)
     if after == before:
         return None
@@ -321,13 +341,58 @@ def record_index_change(case_id: int) -> None:
     db.session.add(IndexChange(case_id=case_id))
 
 
-def set_status(case: Case, status: Status, user: User | None, message: str = "") -> Case:
-    """Move a case through the workflow (the caller checks the user may)."""
-    data = case_to_data(case)
-    data["status"] = status.value
-    if status == Status.PUBLISHED and not case.published:
-        data["published"] = dt.date.today().isoformat()
-    return save_case(data, case=case, user=user, message=message)
+# The history event of a status change made without a named workflow step.
+STATUS_ACTIONS = {Status.DRAFT: "case_reopened", Status.REVIEW: "case_submitted",
+                  Status.PUBLISHED: "case_published", Status.ARCHIVED: "case_archived"}
+
+
+def set_status(case: Case, status: Status, user: User | None, action: str | None = None,
+               comment: str = "") -> CaseEvent:
+    """A workflow step (the caller checks the user may): an event in the case's history, not
+    a new version, since the content is unchanged. Publishing is a review: it sets the
+    review date (and the publication date the first time). Raises
+    :class:`CaseValidationError` when the case's content is not valid (any more)."""
+    validate_case_data({**case_to_data(case), "status": status.value})
+    today = dt.date.today()
+    case.status = status.value
+    if status == Status.PUBLISHED:
+        case.published = case.published or today
+        case.reviewed = today
+        _mark_current_version_published(case)
+    case.updated_at = utcnow()
+    event = record_event(case, user, action or STATUS_ACTIONS[status], comment)
+    db.session.flush()
+    record_index_change(case.id)
+    return event
+
+
+def _mark_current_version_published(case: Case) -> None:
+    """The version being published becomes one readers may open and cite
+    (kb/sharing/revisions.py shows versions whose snapshot says "published")."""
+    newest = db.session.execute(
+        db.select(Revision).where(Revision.case_id == case.id)
+        .order_by(Revision.number.desc()).limit(1)
+    ).scalar_one_or_none()
+    if newest is None or newest.data.get("status") == Status.PUBLISHED.value:
+        return
+    published = newest.data.get("published") or case.published.isoformat()
+    newest.data = {**newest.data, "status": Status.PUBLISHED.value, "published": published}
+
+
+def record_event(case: Case, user: User | None, action: str, comment: str = "") -> CaseEvent:
+    """A step in the case's history that is not a content change (see :class:`CaseEvent`)."""
+    event = CaseEvent(case_id=case.id, user_id=user.id if user else None, action=action,
+                      comment=comment, at=utcnow())
+    db.session.add(event)
+    return event
+
+
+def last_content_author_id(case: Case) -> int | None:
+    """Who saved the newest version of the content (None: an import or a tip)."""
+    return db.session.execute(
+        db.select(Revision.user_id).where(Revision.case_id == case.id)
+        .order_by(Revision.number.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def delete_case(case: Case) -> None:
@@ -346,6 +411,8 @@ __all__ = [
     "case_to_data",
     "delete_case",
     "find_case",
+    "last_content_author_id",
+    "record_event",
     "record_index_change",
     "record_revision",
     "record_saves",

@@ -263,7 +263,7 @@ def _add_organisations(chunk: list[dict[str, Any]], lookups: Lookups) -> None:
 
 def _prepared(case_file: CaseFile) -> dict[str, Any]:
     data = dict(case_file.data)
-    for key in ("published", "reviewed"):
+    for key in ("published", "reviewed", "updated"):
         if isinstance(data.get(key), dt.date):
             data[key] = data[key].isoformat()
     data["slug"] = str(data.get("slug") or slugify(str(data.get("title") or "")))
@@ -291,7 +291,7 @@ def _stage_one(case_file: CaseFile, data: dict[str, Any], existing: Case | None,
         raise CaseValidationError({"slug": f"samma kortnamn ”{slug}” som {seen[slug]}."})
     seen[slug] = case_file.path
     change = stage_case(data, case=existing, message=f"Import från {case_file.path.name}",
-                        lookups=lookups)
+                        lookups=lookups, dated_by_file=True)
     if change is not None:
         staged.append(change)
     if existing is None:

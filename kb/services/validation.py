@@ -20,7 +20,7 @@ from kb.slugs import is_valid_slug, slugify
 FIELDS = (
     "title", "slug", "summary", "organisation", "organisation_type", "county",
     "municipalities", "year", "published", "tags", "articles", "contacts", "sources",
-    "evidence_level", "reviewed", "status",
+    "evidence_level", "reviewed", "status", "updated",
 )
 REQUIRED = ("title", "summary", "organisation", "organisation_type")
 ORGANISATION_NAME_MAX = 200
@@ -164,6 +164,7 @@ def validate_case_data(raw: Mapping[str, Any], reference: Reference | None = Non
     c.choice("status", tuple(Status), default=Status.PUBLISHED.value)
     c.date("published")
     c.date("reviewed")
+    c.date("updated")
     c.year()
     _check_slug(c)
     _check_county(c)

@@ -8,9 +8,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from flask import current_app
+
 from kb.models import Case, Revision, Role, Status, User
 from kb.services import audit
-from kb.services.cases import FIELDS, case_to_data, delete_case, save_case, set_status
+from kb.services.cases import (
+    FIELDS,
+    case_to_data,
+    delete_case,
+    last_content_author_id,
+    record_event,
+    save_case,
+    set_status,
+)
 
 # What a restore brings back: the content. Workflow state and the URL stay as they are now.
 KEPT_ON_RESTORE = ("status", "slug", "published", "reviewed")
@@ -55,10 +65,16 @@ TRANSITIONS = {t.name: t for t in (
 )}
 
 
-def requested_changes(message: str) -> str | None:
-    """The reviewer's comment when a revision message records "request changes"."""
-    prefix = TRANSITIONS["request_changes"].label + ": "
-    return message[len(prefix):] if message.startswith(prefix) else None
+FOUR_EYES_MESSAGE = ("Någon annan än den som senast ändrade innehållet ska publicera exemplet "
+                     "(fyra ögon). Be en annan granskare publicera det.")
+
+
+def four_eyes_blocks(user: User, case: Case) -> bool:
+    """True when ``user`` wrote the last content change and so may not publish it alone
+    (``KB_REVIEW_FOUR_EYES``, on by default; an admin may override with a reason)."""
+    if not current_app.config.get("REVIEW_FOUR_EYES", True):
+        return False
+    return user.is_authenticated and last_content_author_id(case) == user.id
 
 
 def is_reviewer(user: User) -> bool:
@@ -104,8 +120,10 @@ def can_delete(user: User) -> bool:
     return is_admin(user)
 
 
-def transition(case: Case, name: str, user: User, comment: str = "") -> Transition:
-    """Take the named workflow step; raises :class:`WorkflowError` when it is not allowed."""
+def transition(case: Case, name: str, user: User, comment: str = "", override: str = "") -> Transition:
+    """Take the named workflow step; raises :class:`WorkflowError` when it is not allowed.
+
+    ``override``: an admin's reason for publishing their own change (four eyes)."""
     step = TRANSITIONS.get(name)
     if step is None:
         raise WorkflowError("Okänt steg i arbetsflödet.", 400)
@@ -118,9 +136,18 @@ def transition(case: Case, name: str, user: User, comment: str = "") -> Transiti
     comment = (comment or "").strip()
     if step.comment_required and not comment:
         raise WorkflowError("Skriv en kommentar om vad som behöver ändras.", 422)
-    message = step.label + (f": {comment}" if comment else "")
-    set_status(case, step.target, user, message=message)
-    audit.record(step.audit_action, _target(case), comment, user=user)
+    override = (override or "").strip()
+    detail = comment
+    if step.name == "publish" and four_eyes_blocks(user, case):
+        if not is_admin(user):
+            raise WorkflowError(FOUR_EYES_MESSAGE, 409)
+        if not override:
+            raise WorkflowError("Du ändrade innehållet senast. Skriv varför du publicerar utan "
+                                "att någon annan granskat (fyra ögon), eller be en granskare.", 422)
+        detail = f"Publicerat utan fyra ögon. Skäl: {override}"
+        detail += f" Kommentar: {comment}" if comment else ""
+    set_status(case, step.target, user, step.audit_action, detail)
+    audit.record(step.audit_action, _target(case), detail, user=user)
     return step
 
 
@@ -130,12 +157,11 @@ def mark_reviewed(case: Case, user: User, today: dt.date | None = None) -> bool:
         raise WorkflowError("Bara granskare och administratörer kan markera exempel som granskade.", 403)
     if case.status != Status.PUBLISHED:
         raise WorkflowError("Bara publicerade exempel kan markeras som granskade.", 409)
-    data = case_to_data(case)
-    data["reviewed"] = (today or dt.date.today()).isoformat()
-    before = case.version
-    save_case(data, case=case, user=user, message="Markerad som granskad")
-    if case.version == before:
+    today = today or dt.date.today()
+    if case.reviewed == today:
         return False
+    case.reviewed = today
+    record_event(case, user, "case_reviewed")
     audit.record("case_reviewed", _target(case), user=user)
     return True
 

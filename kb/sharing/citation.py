@@ -18,7 +18,7 @@ class Citation:
 
     organisation: str
     title: str
-    year: int
+    year: int | None  # the publication year; None: not known ("u.å.", utan år)
     site: str
     url: str
     version: int
@@ -28,12 +28,13 @@ class Citation:
     def text(self) -> str:
         """``Åmåls kommun (2023). Titel. Kunskapsbanken, version 3. URL (hämtad 1 maj 2026).``"""
         title = self.title if self.title.endswith(("?", "!", ".")) else self.title + "."
-        return (f"{self.organisation} ({self.year}). {title} {self.site}, version {self.version}. "
+        return (f"{self.organisation} ({self.year or 'u.å.'}). {title} {self.site}, version {self.version}. "
                 f"{self.url} (hämtad {swedish_date(self.read_on)}).")
 
     def ris(self) -> str:
         lines = [
-            ("TY", "ELEC"), ("AU", self.organisation), ("TI", self.title), ("PY", str(self.year)),
+            ("TY", "ELEC"), ("AU", self.organisation), ("TI", self.title),
+            *([("PY", str(self.year))] if self.year else []),
             ("PB", self.site), ("T2", self.site), ("UR", self.url), ("ET", f"version {self.version}"),
             ("Y2", self.read_on.isoformat()), ("LA", "sv"), ("ER", ""),
         ]
@@ -41,7 +42,8 @@ class Citation:
 
     def bibtex(self, key: str) -> str:
         fields = {
-            "author": "{" + self.organisation + "}", "title": self.title, "year": str(self.year),
+            "author": "{" + self.organisation + "}", "title": self.title,
+            **({"year": str(self.year)} if self.year else {}),
             "publisher": self.site, "howpublished": self.site, "url": self.url,
             "version": str(self.version), "urldate": self.read_on.isoformat(), "language": "swedish",
         }
@@ -57,11 +59,10 @@ def _bibtex_escape(value: str) -> str:
     return re.sub(r"([{}%&$#_\\])", r"\\\1", value)
 
 
-def citation_year(published: dt.date | None, updated: dt.datetime | dt.date | None) -> int:
-    """The year the text came out in Kunskapsbanken (its last change when never published)."""
-    if published is not None:
-        return published.year
-    return (updated or dt.date.today()).year
+def citation_year(published: dt.date | None) -> int | None:
+    """The publication year; not the year of a later change or of an import (a case
+    without a publication date is cited "u.å.", as Swedish references do)."""
+    return published.year if published is not None else None
 
 
 def case_citation(case: Case, version: int | None = None, saved: dt.datetime | None = None,
@@ -73,7 +74,7 @@ def case_citation(case: Case, version: int | None = None, saved: dt.datetime | N
     return Citation(
         organisation=data.get("organisation") or case.organisation.name,
         title=data.get("title") or case.title,
-        year=citation_year(published, saved or case.updated_at),
+        year=citation_year(published),
         site=current_app.config["SITE_NAME"],
         url=url_for("sharing.revision", slug=case.slug, number=number, _external=True),
         version=number,

@@ -107,6 +107,44 @@ def test_malformed_files_are_refused_with_a_clear_error(app, tmp_path, text, exp
     assert expected in str(exc.value)
 
 
+def test_senast_uppdaterad_is_the_files_updated_else_published_not_the_import_day(app, client, tmp_path):
+    dated = GOOD.replace("published: 2022-03-01", "published: 2022-03-01\nupdated: 2024-06-05")
+    write(tmp_path, "a.md", dated)
+    write(tmp_path, "b.md", GOOD.replace("Ungdomsråd med egen budget", "Ungdomsråd utan ändringsdatum"))
+    import_paths([tmp_path])
+    db.session.commit()
+    cases = {c.title: c for c in all_cases()}
+    assert cases["Ungdomsråd med egen budget"].content_updated.isoformat() == "2024-06-05"
+    assert cases["Ungdomsråd utan ändringsdatum"].content_updated.isoformat() == "2022-03-01"
+    page = client.get("/exempel/" + cases["Ungdomsråd med egen budget"].slug).get_data(as_text=True)
+    assert "Senast uppdaterad 5 juni 2024" in page
+    # A status step is not a content change: the date stays.
+    from kb.services.cases import set_status
+    case = cases["Ungdomsråd utan ändringsdatum"]
+    set_status(case, Status.ARCHIVED, None, "case_archived")
+    set_status(case, Status.PUBLISHED, None, "case_published")
+    db.session.commit()
+    assert db.session.get(Case, case.id).content_updated.isoformat() == "2022-03-01"
+
+
+def test_an_undated_case_is_cited_without_a_year_and_sorts_last_everywhere(app, client, tmp_path):
+    from kb import search
+
+    write(tmp_path, "dated.md", GOOD)
+    write(tmp_path, "undated.md", GOOD.replace("published: 2022-03-01\n", "").replace(
+        "Ungdomsråd med egen budget", "Ungdomsråd utan datum"))
+    import_paths([tmp_path])
+    db.session.commit()
+    search.sync_index()
+    undated = next(c for c in all_cases() if c.published is None)
+    page = client.get(f"/exempel/{undated.slug}").get_data(as_text=True)
+    assert "Umeå kommun (u.å.)" in page and "(2026)" not in page
+    listing = client.get("/exempel").get_data(as_text=True)
+    newest = client.get("/sok?q=&sort=date").get_data(as_text=True)
+    for html in (listing, newest):
+        assert html.index("Ungdomsråd med egen budget") < html.index("Ungdomsråd utan datum")
+
+
 def test_missing_path_is_an_error(app, tmp_path):
     with pytest.raises(ImportFailed, match="finns inte"):
         import_paths([tmp_path / "nope"])

@@ -80,3 +80,6 @@ def test_set_password_and_list(runner, users):
     assert check_password_hash(_user("editor@kb.test").password_hash, "helt nytt lösenord")
     listing = runner.invoke(args=["user", "list"]).output
     assert "editor@kb.test\teditor\taktiv" in listing and "admin@kb.test\tadmin" in listing
+    lines = listing.split("\n")
+    assert listing.endswith("\n") and lines[-1] == "" and len(lines) - 1 == len(users)
+    assert not any(line.endswith(("\t", " ")) for line in lines)

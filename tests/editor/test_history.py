@@ -90,3 +90,17 @@ def test_editors_cannot_restore(clients, draft, users):
     assert db.session.get(Case, draft.id).version == 3
     page = clients["editor"].get(f"/redaktion/exempel/{draft.id}/historik").get_data(as_text=True)
     assert "Återställ" not in page
+
+
+def test_the_diff_speaks_swedish():
+    from kb.editor.diff import diff_data
+
+    old = {"status": "review", "published": None, "reviewed": "2025-01-10", "year": 2020, "title": "A"}
+    new = {"status": "published", "published": "2026-03-02", "reviewed": "2026-03-02", "year": None,
+           "title": "A"}
+    changes = {c.key: (c.label, c.before, c.after) for c in diff_data(old, new)}
+    assert changes["status"] == ("Status", "Granskas", "Publicerad")
+    assert changes["published"] == ("Publicerad", "", "2 mars 2026")
+    assert changes["reviewed"] == ("Senast granskad", "10 januari 2025", "2 mars 2026")
+    assert changes["year"] == ("Startår", "2020", "")
+    assert "title" not in changes

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from kb.extensions import db
-from kb.models import AuditEvent, Case, Revision, Status
+from kb.models import AuditEvent, Case, CaseEvent, Revision, Status
 from kb.services.cases import case_to_data, save_case
 from tests.editor.fixtures import form_for
 
@@ -87,9 +87,19 @@ def test_the_whole_way_to_publication_and_back(clients, draft, users):
     _step(clients["reviewer"], draft, "reopen")
     assert _status(draft) == Status.DRAFT
 
+    # Workflow steps are events in the history, not versions: the content never changed.
     messages = [r.message for r in db.session.execute(
         db.select(Revision).filter_by(case_id=draft.id).order_by(Revision.number)).scalars()]
-    assert "Begär ändringar: Lägg till resultat." in messages and "Publicera" in messages
+    assert messages == ["Första utkastet"] and db.session.get(Case, draft.id).version == 1
+    events = [(e.action, e.comment) for e in db.session.execute(
+        db.select(CaseEvent).filter_by(case_id=draft.id).order_by(CaseEvent.id)).scalars()]
+    assert events == [("case_submitted", ""), ("case_changes_requested", "Lägg till resultat."),
+                      ("case_submitted", ""), ("case_published", ""), ("case_archived", ""),
+                      ("case_reopened", "")]
+    history = clients["reviewer"].get(f"/redaktion/exempel/{draft.id}/historik").get_data(as_text=True)
+    assert "v2" not in history
+    for label in ("Skickat till granskning", "Ändringar begärda", "Publicerat", "Arkiverat"):
+        assert label in history.split('id="events-heading"')[1]
     assert {e.user_id for e in _audit("case_published")} == {users["reviewer"].id}
     assert _audit("case_archived") and _audit("case_changes_requested")
 
@@ -162,10 +172,9 @@ def test_stale_cases_are_listed_oldest_first_and_can_be_marked_reviewed(clients,
                                         data={"back": "dashboard"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/redaktion/")
     case = db.session.get(Case, aldrig.id)
-    assert case.reviewed == today
-    newest = db.session.execute(db.select(Revision).filter_by(case_id=case.id)
-                                .order_by(Revision.number.desc())).scalars().first()
-    assert newest.message == "Markerad som granskad" and newest.user_id == users["reviewer"].id
+    assert case.reviewed == today and case.version == 1  # an event, not a version
+    event = db.session.execute(db.select(CaseEvent).filter_by(case_id=case.id)).scalar_one()
+    assert event.action == "case_reviewed" and event.user_id == users["reviewer"].id
     assert _audit("case_reviewed")
     page = clients["reviewer"].get("/redaktion/").get_data(as_text=True)
     assert "Aldrig granskat" not in page.split("Behöver granskas igen")[1].split("Mina utkast")[0]
@@ -184,3 +193,58 @@ def test_only_admins_delete_and_it_is_audited(clients, draft):
     assert clients["admin"].post(f"/redaktion/exempel/{draft.id}/ta-bort").status_code == 302
     assert db.session.get(Case, draft.id) is None
     assert "Utkast om barnbudget" in _audit("case_deleted")[0].target
+
+
+def test_publishing_is_a_review(clients, draft):
+    _step(clients["editor"], draft, "submit")
+    _step(clients["reviewer"], draft, "publish")
+    case = db.session.get(Case, draft.id)
+    assert case.reviewed == dt.date.today()
+    page = clients["reviewer"].get(f"/redaktion/exempel/{draft.id}").get_data(as_text=True)
+    assert "aldrig markerats som granskat" not in page and "dags att granska" not in page
+    dashboard = clients["reviewer"].get("/redaktion/").get_data(as_text=True)
+    assert "Utkast om barnbudget" not in dashboard.split("Behöver granskas igen")[1].split("Mina utkast")[0]
+
+
+def _edit_as(client, case, **changes):
+    db.session.expire_all()
+    current = db.session.get(Case, case.id)
+    return client.post(f"/redaktion/exempel/{case.id}/redigera",
+                       data=form_for(case_to_data(current), current.version, **changes))
+
+
+def test_four_eyes_the_last_content_author_may_not_publish(clients, draft, users):
+    _step(clients["editor"], draft, "submit")
+    edited = _edit_as(clients["reviewer"], draft, summary="Granskaren skrev om sammanfattningen.")
+    assert edited.status_code == 302
+    response = _step(clients["reviewer"], draft, "publish")
+    assert response.status_code == 409 and "fyra ögon" in response.get_data(as_text=True)
+    assert _status(draft) == Status.REVIEW
+    page = clients["reviewer"].get(f"/redaktion/exempel/{draft.id}").get_data(as_text=True)
+    assert "Någon annan granskare ska publicera" in page
+    # Someone else publishes: fine.
+    assert _step(clients["admin"], draft, "publish").status_code == 302
+    assert _status(draft) == Status.PUBLISHED
+
+
+def test_an_admin_may_override_four_eyes_with_a_reason_in_the_audit_log(clients, draft):
+    _step(clients["editor"], draft, "submit")
+    edited = _edit_as(clients["admin"], draft, summary="Administratören rättade ett stavfel.")
+    assert edited.status_code == 302
+    response = _step(clients["admin"], draft, "publish")
+    assert response.status_code == 422 and "Skriv varför" in response.get_data(as_text=True)
+    assert _status(draft) == Status.REVIEW
+    response = clients["admin"].post(f"/redaktion/exempel/{draft.id}/status", data={
+        "action": "publish", "override": "Bara ett stavfel; ingen annan granskare i tjänst."})
+    assert response.status_code == 302 and _status(draft) == Status.PUBLISHED
+    (event,) = _audit("case_published")
+    assert "Publicerat utan fyra ögon. Skäl: Bara ett stavfel" in event.detail
+    log = clients["admin"].get("/redaktion/handelser").get_data(as_text=True)
+    assert "Bara ett stavfel; ingen annan granskare i tjänst." in log
+
+
+def test_four_eyes_can_be_turned_off(app, clients, draft, monkeypatch):
+    monkeypatch.setitem(app.config, "REVIEW_FOUR_EYES", False)
+    _step(clients["editor"], draft, "submit")
+    _edit_as(clients["reviewer"], draft, summary="Granskaren skrev om sammanfattningen.")
+    assert _step(clients["reviewer"], draft, "publish").status_code == 302

@@ -35,17 +35,26 @@ def test_versions_page_lists_published_versions(client, cases):
 
 def test_unpublished_versions_and_drafts_are_not_readable(client, cases):
     first, _second, draft = cases
-    set_status(first, Status.REVIEW, None)  # version 2 was saved as "review"
+    set_status(first, Status.REVIEW, None)  # a workflow step, not a new version
     db.session.commit()
     assert client.get("/exempel/utkast-sommarlov/version/1").status_code == 404
     # The case is no longer published: readers cannot reach any version of it.
     assert client.get("/exempel/bka-budget/version/1").status_code == 404
     set_status(first, Status.PUBLISHED, None)
     db.session.commit()
-    assert client.get("/exempel/bka-budget/version/2").status_code == 404
-    assert client.get("/exempel/bka-budget/version/3").status_code == 200
-    missing = client.get("/exempel/bka-budget/version/99")
-    assert missing.status_code == 404 and "ingen publicerad version 99" in missing.get_data(as_text=True)
+    assert client.get("/exempel/bka-budget/version/1").status_code == 200
+    missing = client.get("/exempel/bka-budget/version/2")
+    assert missing.status_code == 404 and "ingen publicerad version 2" in missing.get_data(as_text=True)
+
+
+def test_publishing_a_draft_makes_its_current_version_citable(client, cases):
+    draft = cases[2]
+    set_status(draft, Status.REVIEW, None)
+    set_status(draft, Status.PUBLISHED, None)
+    db.session.commit()
+    assert draft.version == 1
+    page = client.get("/exempel/utkast-sommarlov/version/1")
+    assert page.status_code == 200 and "Hemligt utkast om sommarlov" in page.get_data(as_text=True)
 
 
 def test_archived_cases_are_gone(client, cases):

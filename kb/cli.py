@@ -105,6 +105,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(user_group)
     from kb import backup
+    from kb.alerts.cli import mail_group
+
+    app.cli.add_command(mail_group)
     from kb.serving import serve_command
 
     app.cli.add_command(serve_command)

@@ -51,6 +51,8 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 512 * 1024
     MAX_FORM_PARTS = 500
+    ALERT_LIMIT_ADDRESS = "20 per hour"  # alert sign-ups from one client address
+    ALERT_LIMIT_EMAIL = "5 per hour"  # sign-ups naming one e-mail address
     PASSWORD_HASH_METHOD = "scrypt"
     INVITE_TOKEN_HOURS = 7 * 24
     RESET_TOKEN_HOURS = 2

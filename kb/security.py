@@ -31,7 +31,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 # Pages with personal data, one-time links or a session's CSRF token must not be cached.
-PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-losenord", "/tipsa")
+PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-losenord", "/tipsa", "/bevak")
 HSTS = "max-age=31536000; includeSubDomains"
 CSRF_MESSAGE = ("Formuläret kunde inte skickas eftersom säkerhetsnyckeln saknas eller är för gammal. "
                 "Ladda om sidan och försök igen.")

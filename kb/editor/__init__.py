@@ -7,6 +7,7 @@ auth_bp = Blueprint("auth", __name__)
 
 from kb.editor import (  # noqa: E402,F401  (routes attach themselves to the blueprints)
     admin_routes,
+    alert_routes,
     auth_routes,
     case_routes,
     context,

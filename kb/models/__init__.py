@@ -1,4 +1,5 @@
 """The domain model."""
+from kb.models.alerts import Alert, AlertToken, OutboxMail, Subscriber
 from kb.models.case import (
     EVIDENCE_LEVELS,
     ORGANISATION_TYPES,
@@ -21,6 +22,10 @@ from kb.models.tombstone import CaseTombstone, Withdrawal
 from kb.models.user import Role, User, UserToken
 
 __all__ = [
+    "Alert",
+    "AlertToken",
+    "OutboxMail",
+    "Subscriber",
     "EVIDENCE_LEVELS",
     "ORGANISATION_TYPES",
     "Article",

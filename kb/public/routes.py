@@ -79,7 +79,8 @@ def tag(slug: str):
     stmt = published_cases().where(Case.tags.contains(found))
     return render_template("public/case_list.html", page=_paginate(stmt),
                            heading=f"Tagg: {found.name}", lead=None,
-                           parent=(url_for("public.tags"), "Alla taggar"))
+                           parent=(url_for("public.tags"), "Alla taggar"),
+                           watch={"typ": "tagg", "varde": slug})
 
 
 @bp.get("/lan/<slug>")
@@ -88,7 +89,8 @@ def county(slug: str):
     stmt = published_cases().where(Case.county_code == found.code)
     return render_template("public/case_list.html", page=_paginate(stmt),
                            heading=found.name, lead=None,
-                           parent=(url_for("public.counties"), "Alla län"))
+                           parent=(url_for("public.counties"), "Alla län"),
+                           watch={"typ": "lan", "varde": slug})
 
 
 @bp.get("/organisationstyp/<slug>")
@@ -101,7 +103,8 @@ def organisation_type(slug: str):
     )
     return render_template("public/case_list.html", page=_paginate(stmt),
                            heading=f"Organisationstyp: {name}", lead=None,
-                           parent=(url_for("public.organisation_types"), "Alla organisationstyper"))
+                           parent=(url_for("public.organisation_types"), "Alla organisationstyper"),
+                           watch={"typ": "organisationstyp", "varde": slug})
 
 
 @bp.get("/artikel/<int:number>")
@@ -109,7 +112,7 @@ def article(number: int):
     found = db.get_or_404(Article, number)
     stmt = published_cases().where(Case.articles.contains(found))
     return render_template("public/case_list.html", page=_paginate(stmt),
-                           heading=found.label, lead=None)
+                           heading=found.label, lead=None, watch={"typ": "artikel", "varde": number})
 
 
 @bp.get("/taggar")

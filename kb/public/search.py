@@ -4,10 +4,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
 
 from kb import search as search_service
+from kb.alerts.targets import MAX_VALUE, SEARCH_KEYS
 from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import Article
@@ -81,4 +83,12 @@ def search():
         search_url=lambda **c: search_url(args, **c),
         toggle_url=lambda k, v: toggle_url(args, k, v),
         has_filters=any(chosen.values()),
+        watch=None if error else _watch(args),
     ), (400 if error else 200)
+
+
+def _watch(args: dict[str, list[str]]) -> dict[str, str] | None:
+    """"Bevaka" for this search: its query and filters (not the page or the sort)."""
+    pairs = sorted((k, v) for k in SEARCH_KEYS for v in args.get(k, []) if v.strip())
+    value = urlencode(pairs)
+    return {"typ": "sok", "varde": value} if pairs and len(value) <= MAX_VALUE else None

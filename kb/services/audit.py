@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "case_restored": "Version återställd",
     "case_deleted": "Borttaget",
     "case_suggested": "Tips från allmänheten",
+    "alert_subscriber_deleted": "Bevakningsadress raderad",
 }
 
 

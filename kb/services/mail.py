@@ -54,6 +54,11 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 
 def _send_smtp(message: EmailMessage) -> None:
+    with _connect() as smtp:
+        smtp.send_message(message)
+
+
+def _connect() -> smtplib.SMTP:
     config = current_app.config
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
     context = ssl.create_default_context()
@@ -61,9 +66,52 @@ def _send_smtp(message: EmailMessage) -> None:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=15, context=context)
     else:
         smtp = smtplib.SMTP(host, port, timeout=15)
-    with smtp:
+    try:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls(context=context)
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+class Connection:
+    """One SMTP connection for a batch, opened at the first message (or the log in development).
+
+    A failed send drops the connection, so the next message starts afresh.
+    """
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Raises ``OSError`` or ``smtplib.SMTPException`` when the server does not accept it."""
+        if not current_app.config.get("MAIL_SERVER"):
+            outbox().append(message)
+            log.warning("e-mail not sent (KB_MAIL_SERVER is not set); it would have said:\n"
+                        "To: %s\nSubject: %s\n\n%s", message["To"], message["Subject"],
+                        message.get_content())
+            return
+        try:
+            if self._smtp is None:
+                self._smtp = _connect()
+            self._smtp.send_message(message)
+        except (OSError, smtplib.SMTPException):
+            self._close()
+            raise
+        log.info("e-mail sent to %s: %s", message["To"], message["Subject"])
+
+    def _close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None

@@ -84,6 +84,10 @@ PAGE_TYPES = [
     PageType("reading-list", _get(lambda s: f"/lista?e={s['case_slug']},{s['edited_case_slug']}&titel=Möte"),
              screenshot=True),
     PageType("reading-list-empty", _get("/lista")),
+    # Bevakning
+    PageType("alert-signup", _get(lambda s: f"/bevaka?typ=tagg&varde={s['tag_slug']}"), screenshot=True),
+    PageType("alert-signup-errors", _submit("/bevaka?typ=lan&varde=uppsala-lan", {"#a-epost": "fel"},
+                                            "Bevaka", 422)),
     PageType("compare", _get(lambda s: f"/lista/jamfor?e={s['case_slug']},{s['edited_case_slug']}"),
              screenshot=True),
     # Suggestions from the public

@@ -42,6 +42,9 @@ PUBLIC = {
     "public.organisation_type", "public.article", "public.articles", "public.about",
     "public.accessibility", "public.personal_data", "public.search", "public.reading_list",
     "public.compare_list", "public.tags", "public.counties", "public.organisation_types",
+    # E-mail alerts: sign-up, and links from mails (the token is the authentication)
+    "public.alert_signup", "public.alert_confirm", "public.alert_manage", "public.alert_remove",
+    "public.alert_unsubscribe",
     # The suggestion form (anyone may suggest a case; rate-limited)
     "public.suggest", "public.suggest_thanks",
     # JSON API and open data
@@ -86,6 +89,9 @@ RULES = {
     "editor.invite_user": {"GET": _roles(), "POST": _roles(admin=422)},
     "editor.send_link": {"POST": _roles(admin=302)},
     "editor.audit_log": {"GET": _roles()},
+    "editor.alert_subscribers": {"GET": _roles()},
+    "editor.delete_alert_subscriber": {"args": {"subscriber_id": "subscriber_id"},
+                                       "POST": _roles(admin=404)},  # 404: no such address
 }
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from email_validator import EmailNotValidError, validate_email
 from flask import Response, current_app, make_response, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
 from kb.alerts import service, targets
+from kb.emails import MAX_EMAIL_LENGTH, is_valid_email
 from kb.errors import abort_with
 from kb.extensions import csrf, db, limiter
 from kb.public import bp
@@ -21,7 +21,7 @@ from kb.services.outbox import deliver_due
 
 log = logging.getLogger(__name__)
 
-MAX_EMAIL = 254
+MAX_EMAIL = MAX_EMAIL_LENGTH
 # Query-string names on the sign-up page → the alert's kind.
 KIND_BY_ARG = {"sok": "search", "tagg": "tag", "lan": "county", "artikel": "article",
                "organisationstyp": "organisation_type"}
@@ -68,12 +68,7 @@ def _back_url(target: targets.Target) -> str:
 
 def _checked_email(raw: str) -> str | None:
     raw = raw.strip()
-    if not raw or len(raw) > MAX_EMAIL:
-        return None
-    try:
-        return validate_email(raw, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
+    return raw.lower() if is_valid_email(raw) else None
 
 
 @bp.route("/bevaka", methods=["GET", "POST"])

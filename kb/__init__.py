@@ -28,6 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from kb.extensions import csrf, db, limiter, migrate
 
     security.init_app(app)  # first: its after_request hook then runs after the others'
+    from kb import routing
+
+    routing.init_app(app)  # bounded <int:…> before any rule is added
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from markupsafe import escape
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -27,12 +28,21 @@ UNSTORABLE = ("Något du skrev innehåller ett tecken eller ett tal som inte kan
               "till exempel ett osynligt styrtecken. Ta bort det och försök igen.")
 
 
+# Shown when the error page itself cannot be rendered: no template, no url_for, no database.
+FALLBACK_PAGE = ('<!doctype html><html lang="sv"><meta charset="utf-8"><title>{title}</title>'
+                 '<h1>{title}</h1><p>{message}</p><p><a href="/">Till startsidan</a></p></html>')
+
+
 def error_response(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, (f"Fel {code}", "Något gick fel."))
     text = message or default
     if request.path.startswith("/api/"):
         return jsonify({"error": {"status": code, "title": title, "message": text}}), code
-    return render_template("errors/error.html", code=code, title=title, message=text), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=text), code
+    except Exception:  # noqa: BLE001 — the answer must still be a page with our headers
+        log.exception("the error page for %s could not be rendered", code)
+        return FALLBACK_PAGE.format(title=escape(title), message=escape(text)), code
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import Flask, request, url_for
 
+from kb.routing import query_args
 from kb.slugs import slugify
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
@@ -20,7 +21,7 @@ def swedish_date(value: dt.date | dt.datetime | None) -> str:
 
 def url_for_page(page: int) -> str:
     """The current URL with another ``page`` in its query string (keeps filters)."""
-    args = request.args.to_dict(flat=False)
+    args = query_args()
     args["page"] = [str(page)]
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 

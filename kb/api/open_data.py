@@ -30,6 +30,7 @@ from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, CaseTombstone, County, Organisation, Status, Tag
 from kb.queries import article_counts, county_counts, tag_counts
+from kb.routing import query_args
 
 MAX_PER_PAGE = 100
 SORTS = {
@@ -183,9 +184,9 @@ def open_case(case: Case) -> dict[str, Any]:
 
 
 def _page_link(page: int) -> str:
-    args = request.args.to_dict(flat=False)
+    args = query_args()
     args["page"] = [str(page)]
-    return url_for(request.endpoint, _external=True, **args)
+    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **args)
 
 
 def _paging() -> tuple[int, int]:
@@ -323,9 +324,14 @@ def _csv_row(case: Case) -> list[Any]:
     ]
 
 
-def _excel_safe(value: Any) -> Any:
-    """Spreadsheets run a cell starting with = + - @ as a formula: make it text."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+# Spreadsheets run a cell starting with one of these as a formula (tab and CR too, since
+# some strip them first). Every CSV is opened in a spreadsheet sooner or later.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that would start a formula gets a leading ``'``, so it stays text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 @bp.get("/export/cases.csv")
@@ -345,7 +351,7 @@ def export_csv():
             buffer.seek(0)
             buffer.truncate()
             row = _csv_row(case)
-            writer.writerow([_excel_safe(v) for v in row] if excel else row)
+            writer.writerow([spreadsheet_safe(v) for v in row])
             yield buffer.getvalue()
 
     response = Response(stream_with_context(generate()), mimetype="text/csv")

@@ -277,7 +277,8 @@ def _paths() -> dict[str, Any]:
         "/api/v1/export/cases.csv": _get(
             "exportCsv",
             "Alla publicerade exempel som CSV (RFC 4180, UTF-8). `dialect=excel-sv` ger semikolon, "
-            "BOM och formelskydd för svenska Excel. Flervärdesfält skiljs med ”; ”.",
+            "BOM för svenska Excel. Text som börjar med = + - @ (eller tabb/CR) får ett inledande ' "
+            "(formelskydd i båda). Flervärdesfält skiljs med ”; ”.",
             [_query("dialect", {"type": "string", "enum": ["rfc4180", "excel-sv"], "default": "rfc4180"},
                     "Filformat.")],
             {ok: {"description": "CSV-filen.", "headers": CACHE_HEADERS,

@@ -12,6 +12,7 @@ from kb.editor.forms import InviteForm, UserForm
 from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import Role, User
+from kb.routing import int_arg
 from kb.services import audit
 from kb.services.mail import MailError, send_mail
 from kb.services.users import (
@@ -131,7 +132,7 @@ def audit_log():
         action = None
     text = (request.args.get("q") or "").strip()[:200]
     page = db.paginate(audit.events(action, text),
-                       page=max(1, request.args.get("page", 1, type=int)), per_page=50,
+                       page=int_arg("page", 1, low=1), per_page=50,
                        error_out=False)
     return render_template("editor/audit.html", page=page, action=action, q=text,
                            labels=audit.ACTION_LABELS)

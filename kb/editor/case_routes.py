@@ -27,6 +27,7 @@ from kb.errors import abort_with
 from kb.extensions import db, limiter
 from kb.markup import MAX_SOURCE_LENGTH, MarkupRefused, render_markdown
 from kb.models import Case, Role, Status
+from kb.routing import MAX_INT, int_arg
 from kb.services.cases import CaseValidationError, VersionConflict, case_to_data, save_case
 from kb.services.workflow import (
     WorkflowError,
@@ -58,7 +59,7 @@ def _user():
 def cases():
     status = request.args.get("status") or None
     text = (request.args.get("q") or "").strip()[:200]
-    page = db.paginate(all_cases(status, text), page=max(1, request.args.get("page", 1, type=int)),
+    page = db.paginate(all_cases(status, text), page=int_arg("page", 1, low=1),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("editor/cases.html", page=page, status=status, q=text,
                            statuses=list(Status))
@@ -125,7 +126,7 @@ def edit_case(case_id: int):
     raw = form_to_raw(request.form, found, user)
     message = request.form.get("message", "").strip()
     expected = request.form.get("version", type=int)
-    if expected is None:
+    if expected is None or not 0 <= expected <= MAX_INT:
         return _render_form(found, form_values(raw), {"_unknown": (
             "Formuläret saknar versionsnummer. Ladda om sidan och gör om ändringen.")}, 400,
             message=message)

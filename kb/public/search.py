@@ -14,6 +14,7 @@ from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import Article
 from kb.public import bp
+from kb.routing import query_args
 from kb.search import SearchParamError, SearchParams, SearchResult, SearchUnavailable, parse_params
 
 FILTER_KEYS = ("tag", "county", "organisation_type", "article", "year_from", "year_to")
@@ -62,7 +63,7 @@ def toggle_url(args: dict[str, list[str]], key: str, value: str) -> str:
 
 @bp.get("/sok")
 def search():
-    args = request.args.to_dict(flat=False)
+    args = query_args()
     error: SearchParamError | None = None
     try:
         params = parse_params(request.args, current_app.config["PER_PAGE"], clamp_page=True)

@@ -190,7 +190,11 @@ def _check_slug(c: _Checker) -> None:
     slug = clean_text(c.raw.get("slug")).lower()
     if slug and not is_valid_slug(slug):
         c.errors["slug"] = "Kortnamnet får bara innehålla a–z, 0–9 och bindestreck."
-    c.out["slug"] = slug or slugify(c.out.get("title") or "")
+    elif slug.isdigit():  # /exempel/<n> is the short link of case number n
+        c.errors["slug"] = ("Kortnamnet får inte bara vara siffror: /exempel/123 är den korta "
+                            "länken till exempel nummer 123. Lägg till ett ord.")
+    derived = slugify(c.out.get("title") or "")
+    c.out["slug"] = slug or (f"exempel-{derived}" if derived.isdigit() else derived)
 
 
 def _check_county(c: _Checker) -> None:

@@ -12,6 +12,7 @@ from flask import current_app, request, url_for
 
 from kb.caching import as_utc
 from kb.models import Case
+from kb.routing import query_args
 
 PREVIEW_SIZE = (1200, 630)
 GOVERNMENT_TYPES = frozenset({"kommun", "region", "länsstyrelse", "myndighet", "kommunförbund"})
@@ -144,7 +145,7 @@ def feed_links() -> list[dict[str, str]]:
             links.append({"title": "Nya och uppdaterade exempel i den här listan",
                           "href": url_for(feed_endpoint, **{arg: view_args[arg]})})
     elif request.path.rstrip("/") == "/sok":
-        args = {k: v for k, v in request.args.to_dict(flat=False).items()
+        args = {k: v for k, v in query_args().items()
                 if k not in ("page", "sort", "per_page") and any(x.strip() for x in v)}
         if args:
             links.append({"title": "Nya och uppdaterade exempel för den här sökningen",

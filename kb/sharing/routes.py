@@ -25,6 +25,7 @@ from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
 from kb.queries import published_cases, tag_counts, visible_case
+from kb.routing import int_arg, query_args
 from kb.sharing import bp, feeds, preview_image, seo
 from kb.sharing import dcat as dcat_doc
 from kb.sharing.citation import case_citation
@@ -111,7 +112,7 @@ def search_feed():
         *([f"startår {params.year_from or ''}–{params.year_to or ''}"]
           if params.year_from or params.year_to else []),
     ]) or "alla exempel"
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "per_page")}
+    args = query_args(exclude=("page", "per_page"))
     info = feeds.FeedInfo(
         title=f"Sökning: {described} – {current_app.config['SITE_NAME']}",
         subtitle=f"Nya och uppdaterade exempel som matchar {described}.",
@@ -159,7 +160,7 @@ def versions(slug: str):
 
 def _citation_download(slug: str, kind: str) -> Response:
     case = _readable_case(slug)
-    number = request.args.get("version", type=int) or case.version
+    number = int_arg("version", low=1) or case.version
     version = published_version(case, number)
     if version is None and not (is_editor() and number == case.version):
         abort_with(404, f"Exemplet har ingen publicerad version {number}.")

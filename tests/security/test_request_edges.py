@@ -1,0 +1,129 @@
+"""Smaller findings of the security review: query names, huge integers, CSV formulas, slugs."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from kb.services.validation import CaseValidationError, validate_case_data
+from kb.slugs import slugify
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/cases?endpoint=x", "/api/v1/cases?_external=1", "/api/v1/cases?_anchor=x&page=1",
+    "/api/v1/cases?values=x", "/sok?q=barn&_anchor=x", "/sok?q=barn&endpoint=x",
+    "/sok?q=barn&_scheme=javascript", "/sok?q=barn&_method=POST", "/sok/flode.atom?q=barn&endpoint=x",
+    "/sok/flode.atom?q=barn&_external=0", "/?endpoint=x&page=2", "/tagg/styrning?slug=x&page=2",
+])
+def test_no_query_string_name_reaches_url_for(client, make_case, path):
+    make_case(slug="barnbudget")
+    response = client.get(path)
+    assert response.status_code in (200, 400), path
+    body = response.get_data(as_text=True)
+    assert "Något gick fel" not in body and "x#x" not in body
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_built_links_keep_ordinary_filters_only(client, make_case):
+    make_case(slug="barnbudget")
+    response = client.get("/api/v1/cases?per_page=1&endpoint=x&_anchor=y&tag=styrning")
+    links = response.json["links"]
+    assert "tag=styrning" in links["self"] and "endpoint" not in links["self"] and "#" not in links["self"]
+
+
+def test_the_error_page_never_fails_itself(client, app, monkeypatch):
+    """If the error template cannot be rendered, a plain Swedish page still goes out, with headers."""
+    import kb.errors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template broke")
+
+    monkeypatch.setattr(kb.errors, "render_template", broken)
+    response = client.get("/finns-inte")
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.get_data(as_text=True)
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize("path", [
+    f"/artikel/{HUGE}", f"/artikel/{HUGE}/flode.atom", f"/exempel/barnbudget/version/{HUGE}",
+    f"/exempel/{HUGE}", f"/sitemap-{HUGE}.xml", "/artikel/2147483648",
+])
+def test_out_of_range_integers_in_paths_are_404(client, make_case, path):
+    make_case(slug="barnbudget")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    f"/exempel/barnbudget/citera.ris?version={HUGE}", f"/exempel/barnbudget/citera.bib?version={HUGE}",
+    f"/sok?q=barn&page={HUGE}", f"/api/v1/cases?page={HUGE}", f"/?page={HUGE}",
+    f"/sok?q=barn&year_from={HUGE}",
+])
+def test_out_of_range_integers_in_query_strings_never_fail(client, make_case, path):
+    make_case(slug="barnbudget")
+    assert client.get(path).status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize("path", [
+    f"/redaktion/exempel/{HUGE}", f"/redaktion/exempel/{HUGE}/historik",
+    f"/redaktion/anvandare/{HUGE}",
+])
+def test_out_of_range_integers_in_editor_paths_are_404(clients, path):
+    assert clients["admin"].get(path).status_code == 404
+
+
+def test_editor_lists_take_huge_page_numbers(clients):
+    assert clients["editor"].get(f"/redaktion/exempel?page={HUGE}").status_code == 200
+    assert clients["admin"].get(f"/redaktion/handelser?page={HUGE}").status_code in (200, 404)
+
+
+def _csv_rows(response, delimiter=","):
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+@pytest.mark.parametrize("dialect, delimiter", [("rfc4180", ","), ("excel-sv", ";")])
+def test_csv_cells_that_start_a_formula_are_neutralised(client, make_case, dialect, delimiter):
+    make_case(slug="formel", title='=HYPERLINK("http://evil.example","klicka")',
+              organisation="+Evil kommun", summary="-1+1", body="@SUM(A1)",
+              sources=[{"title": "\tTab", "url": ""}, {"title": "\rCR", "url": ""}])
+    rows = _csv_rows(client.get(f"/api/v1/export/cases.csv?dialect={dialect}"), delimiter)
+    header, row = rows[0], rows[1]
+    cell = dict(zip(header, row, strict=True))
+    for value in row:
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    assert cell["title"].startswith("'=HYPERLINK")
+
+
+@pytest.mark.parametrize("slug", ["2", "123", "000"])
+def test_all_digit_slugs_are_refused_in_swedish(case_data, app, slug):
+    with pytest.raises(CaseValidationError) as refused:
+        validate_case_data(case_data(slug=slug))
+    assert "siffror" in refused.value.errors["slug"]
+
+
+def test_a_title_of_digits_gets_a_slug_that_is_not(case_data, app):
+    assert validate_case_data(case_data(title="2024", slug=""))["slug"] == "exempel-2024"
+    assert slugify("2024") == "2024"
+
+
+def test_the_editor_form_refuses_an_all_digit_slug_and_keeps_the_text(clients, draft):
+    from kb.services.cases import case_to_data
+    from tests.editor.fixtures import form_for
+
+    form = form_for(case_to_data(draft), version=draft.version, slug="2", title="Min nya rubrik")
+    response = clients["editor"].post(f"/redaktion/exempel/{draft.id}/redigera", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "siffror" in html and "Min nya rubrik" in html
+
+
+def test_kb_import_refuses_an_all_digit_slug(runner, tmp_path):
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Tvåan\nslug: 2\nsummary: S.\norganisation: O\norganisation_type: kommun\n---\nx\n",
+        encoding="utf-8")
+    result = runner.invoke(args=["import", str(tmp_path)])
+    assert result.exit_code != 0 and "siffror" in result.output

@@ -1,7 +1,7 @@
 """E-mail alerts (Bevakning) and the mail outbox
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 Subscribers, their alerts, hashed link tokens, and mails queued in the same transaction as
@@ -10,8 +10,8 @@ what caused them (sent by `kb mail send`).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

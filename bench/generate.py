@@ -5,7 +5,7 @@ from seed_data/reference; text is put together from the field's vocabulary, so c
 inflections and facets look like the real thing. Beside it, every section has free text
 drawn from the Swedish word list (seed_data/search/swedish-words.txt, 116,000 word forms)
 with Zipf-like frequencies and new compounds, so that the vocabulary grows with N as editors'
-real texts do (≈ 25,000 distinct words at 1,000 cases, ≈ 100,000 words and compounds at
+real texts do (≈ 25,000 distinct words at 1,000 cases, ≈ 125,000 words and compounds at
 10,000), not a few hundred words.
 """
 from __future__ import annotations

@@ -300,6 +300,8 @@ def main() -> int:
                         help="time the searches on a DIR kept by --keep (no generation or import)")
     parser.add_argument("--small-vocabulary", action="store_true",
                         help="the earlier corpus: the field's few hundred words (no word-list free text)")
+    parser.add_argument("--public-api", action="store_true",
+                        help="search through Whoosh's public API only (KB_SEARCH_FAST_PATH=0)")
     parser.add_argument("--latency-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.latency_child:
@@ -312,9 +314,10 @@ def main() -> int:
     if args.keep:
         tmp.mkdir(parents=True, exist_ok=False)
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
-           "KB_INDEX_DIR": str(tmp / "index"), "KB_SECRET_KEY": "bench", "KB_INSTANCE_PATH": str(tmp)}
+           "KB_INDEX_DIR": str(tmp / "index"), "KB_SECRET_KEY": "bench", "KB_INSTANCE_PATH": str(tmp),
+           "KB_SEARCH_FAST_PATH": "0" if args.public_api else "1"}
     os.environ.update({k: env[k] for k in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_SECRET_KEY",
-                                           "KB_INSTANCE_PATH")})
+                                           "KB_INSTANCE_PATH", "KB_SEARCH_FAST_PATH")})
     print(f"Kunskapsbanken search benchmark: N = {args.n} cases, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     from flask_migrate import upgrade

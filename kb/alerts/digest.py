@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from kb.alerts import targets
 from kb.alerts.service import RHYTHMS, absolute, as_utc, issue_token
 from kb.extensions import db
-from kb.models import Alert, Case, OutboxMail, Revision, Status, Subscriber, utcnow
+from kb.models import Alert, Case, CaseEvent, OutboxMail, Revision, Status, Subscriber, utcnow
 from kb.services.outbox import queue_mail
 
 log = logging.getLogger(__name__)
@@ -38,22 +38,25 @@ def period_key(rhythm: str, now: dt.datetime) -> str:
 def changed_since(since: dt.datetime) -> list[Case]:
     """Published cases that are new, or whose title, summary or text changed, after ``since``.
 
-    New means: no version from before ``since`` was published. A fix of a tag or a date
-    alone is not news.
+    New: published after ``since`` (a publishing event), or created and published since then
+    (an import). A fix of a tag or a date alone is not news.
     """
     candidates = db.session.execute(
         db.select(Case).where(Case.status == Status.PUBLISHED, Case.updated_at > since)
         .options(selectinload(Case.tags), selectinload(Case.articles))
         .order_by(Case.updated_at.desc())
     ).scalars().all()
+    published_now = set(db.session.execute(
+        db.select(CaseEvent.case_id).where(CaseEvent.action == "case_published", CaseEvent.at > since)
+    ).scalars())
     changed = []
     for case in candidates:
         before = db.session.execute(
             db.select(Revision).where(Revision.case_id == case.id, Revision.created_at <= since)
             .order_by(Revision.number.desc()).limit(1)
         ).scalar_one_or_none()
-        was_public = before is not None and before.data.get("status") == Status.PUBLISHED
-        if not was_public or any(before.data.get(key) != getattr(case, key) for key in CONTENT_KEYS):
+        if (before is None or case.id in published_now
+                or any(before.data.get(key) != getattr(case, key) for key in CONTENT_KEYS)):
             changed.append(case)
     return changed
 

@@ -10,8 +10,8 @@ import pytest
 from kb.alerts.digest import queue_due_digests
 from kb.alerts.service import as_utc
 from kb.extensions import db
-from kb.models import Alert, OutboxMail, Revision, utcnow
-from kb.services.cases import case_to_data, save_case
+from kb.models import Alert, OutboxMail, Revision, Status, utcnow
+from kb.services.cases import case_to_data, save_case, set_status
 from kb.services.outbox import MAX_ATTEMPTS, deliver_due
 from tests.alerts.conftest import link_in
 
@@ -94,6 +94,23 @@ def test_a_small_edit_is_not_news_but_a_new_summary_is(app, make_case, subscribe
         save_case({**case_to_data(case), "summary": "Nu med resultat från 2025."}, case=case)
         db.session.commit()
         assert queue_due_digests(later) == 1
+
+
+def test_a_draft_written_earlier_and_published_now_is_news(app, make_case, subscribed):
+    draft = make_case(title="Barnbokslut i Kiruna", slug="barnbokslut-kiruna", tags=["barnbokslut"],
+                      status="draft")
+    long_ago = utcnow() - dt.timedelta(days=2)
+    for revision in db.session.execute(db.select(Revision).filter_by(case_id=draft.id)).scalars():
+        revision.created_at = long_ago
+    draft.updated_at = long_ago
+    db.session.commit()
+    with app.test_request_context():
+        assert queue_due_digests(utcnow()) == 0  # a draft is nobody's news
+        set_status(draft, Status.PUBLISHED, None)
+        db.session.commit()
+        assert queue_due_digests(utcnow() + dt.timedelta(days=1)) == 1
+    row = db.session.execute(db.select(OutboxMail).where(OutboxMail.dedupe_key.is_not(None))).scalar_one()
+    assert "Barnbokslut i Kiruna" in row.body
 
 
 def test_refused_mail_is_retried_with_back_off_and_sent_once(app, make_case, subscribed, smtp):

@@ -63,7 +63,8 @@ def toggle_url(args: dict[str, list[str]], key: str, value: str) -> str:
 
 @bp.get("/sok")
 def search():
-    args = query_args()
+    # Empty fields (a year left blank in the form without JavaScript) are no filter.
+    args = {key: kept for key, values in query_args().items() if (kept := [v for v in values if v.strip()])}
     error: SearchParamError | None = None
     try:
         params = parse_params(request.args, current_app.config["PER_PAGE"], clamp_page=True)

@@ -81,6 +81,13 @@ def test_editor_writes_reviewer_publishes_reader_finds(browser, live_server):
     reviewer.get_by_role("link", name=TITLE).first.click()
     reviewer.get_by_role("button", name="Publicera").click()
     expect(reviewer.get_by_role("status").filter(has_text="Exemplet är publicerat")).to_be_visible()
+    # Publishing is a review, and a step in the history rather than a new version.
+    expect(reviewer.locator("main")).not_to_contain_text("aldrig markerats som granskat")
+    expect(reviewer.locator(".case-status-line")).to_contain_text("version 1")
+    reviewer.get_by_role("link", name="Versionshistorik").click()
+    events = reviewer.locator("#events-heading + ol")
+    expect(events).to_contain_text("Publicerat")
+    expect(events).to_contain_text("Skickat till granskning")
 
     # A reader comes by (a new visit: pages may be cached for a minute in a browser) and
     # searches from the start page.

@@ -26,13 +26,14 @@
 
   function describe(element) {
     if (!element || !element.name) { return null; }
-    return { name: element.name, value: element.type === "checkbox" ? element.value : null };
+    return { id: element.id, name: element.name,
+             value: element.type === "checkbox" ? element.value : null };
   }
 
   function refocus(target, root) {
-    var found = null;
-    if (target) {
-      var candidates = root.querySelectorAll("[name]");
+    var found = target && target.id ? document.getElementById(target.id) : null;
+    if (target && !found) {
+      var candidates = root.querySelectorAll("[name]:not([type=hidden])");
       for (var i = 0; i < candidates.length && !found; i++) {
         var el = candidates[i];
         if (el.name === target.name && (target.value === null || el.value === target.value)) { found = el; }

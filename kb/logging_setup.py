@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import uuid
 from typing import Any
 
@@ -17,6 +18,11 @@ from flask import Flask, g, has_request_context, request
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REQUEST_ID_HEADER = "X-Request-ID"
+# One-time links (password reset, invitation, alert confirmation and management): the token
+# is the credential, so it never reaches a log line, an access log or a logged Referer.
+_TOKEN_IN_PATH = re.compile(r"(/(?:losenord|bevakning(?:/bekrafta|/avsluta)?)/)[^/?#\s\"']+")
+_TOKEN_IN_QUERY = re.compile(r"((?:^|[?&\s])(?:token|key)=)[^&#\s\"']+", re.I)
+SCRUBBED = "[dolt]"
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -39,15 +45,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def scrub_tokens(text: str) -> str:
+    """``/losenord/abc…`` → ``/losenord/[dolt]`` (and ``?token=…``), anywhere in ``text``."""
+    if "/" not in text and "=" not in text:
+        return text
+    return _TOKEN_IN_QUERY.sub(r"\1" + SCRUBBED, _TOKEN_IN_PATH.sub(r"\1" + SCRUBBED, text))
+
+
 class RequestContextFilter(logging.Filter):
-    """Adds the current request to records logged while handling one."""
+    """Adds the current request to records logged while handling one, and takes one-time
+    tokens out of every record (the development server logs request lines too)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context() and not hasattr(record, "path"):
             record.method = request.method
-            record.path = request.path
+            record.path = scrub_tokens(request.path)
             record.remote_addr = request.remote_addr
             record.request_id = g.get("request_id", "")
+        message = record.getMessage()
+        scrubbed = scrub_tokens(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
         return True
 
 

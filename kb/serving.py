@@ -15,7 +15,7 @@ from flask import Flask
 from gunicorn import glogging
 
 from kb import ROOT
-from kb.logging_setup import TEXT_FORMAT, JsonFormatter, configure_logging, log_format
+from kb.logging_setup import TEXT_FORMAT, JsonFormatter, configure_logging, log_format, scrub_tokens
 
 CONFIG_FILE = os.path.join(ROOT, "gunicorn.conf.py")
 MAX_DEFAULT_WORKERS = 8
@@ -56,6 +56,11 @@ class GunicornLogger(glogging.Logger):
         else:
             for handler in self.error_log.handlers:
                 handler.setFormatter(glogging.logging.Formatter(TEXT_FORMAT))
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        """Gunicorn's access-log fields, with one-time tokens taken out of paths and Referers."""
+        found = super().atoms(resp, req, environ, request_time)
+        return {k: scrub_tokens(v) if isinstance(v, str) else v for k, v in found.items()}
 
     def access(self, resp, req, environ, request_time) -> None:
         if log_format() != "json":

@@ -4,8 +4,10 @@ from __future__ import annotations
 import logging
 import math
 import time
+from functools import partial
 
 from flask import (
+    Flask,
     Response,
     current_app,
     flash,
@@ -144,16 +146,31 @@ def forgot_password():
         return render_template("auth/forgot_password.html", form=form)
     if not form.validate_on_submit():
         return render_template("auth/forgot_password.html", form=form), 400
-    user = find_user(form.email.data)
-    if user is not None and user.active:
-        raw = issue_token(user, RESET)
-        audit.record("password_reset_requested", user.email)
-        db.session.commit()
-        _send_reset(user, raw)
-    # The same answer whether or not the address has an account.
+    # The same answer, after the same work, whether or not the address has an account: the
+    # look-up, the link and the mail happen after the response has gone out (their time
+    # told an attacker which addresses have accounts).
     flash("Om adressen har ett konto hos oss har vi skickat en länk för att välja nytt lösenord. "
           f"Länken gäller i {current_app.config['RESET_TOKEN_HOURS']} timmar.", "success")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    response.call_on_close(partial(
+        reset_after_response, current_app._get_current_object(), form.email.data,
+        url_for("public.index", _external=True), request.remote_addr or ""))
+    return response
+
+
+def reset_after_response(app: Flask, email: str, root_url: str, ip: str) -> None:
+    """Issue and mail a reset link if ``email`` has an active account (runs after the response)."""
+    with app.test_request_context(base_url=root_url, environ_base={"REMOTE_ADDR": ip}):
+        try:
+            user = find_user(email)
+            if user is None or not user.active:
+                return
+            raw = issue_token(user, RESET)
+            audit.record("password_reset_requested", user.email)
+            db.session.commit()
+            _send_reset(user, raw)
+        except Exception:  # noqa: BLE001 — nobody is waiting for an answer any more
+            log.exception("password reset for a requested address failed")
 
 
 def _send_reset(user: User, raw: str) -> None:

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from kb.extensions import db
 from kb.services.validation import CaseValidationError, validate_case_data
 from kb.slugs import slugify
 
@@ -127,3 +128,32 @@ def test_kb_import_refuses_an_all_digit_slug(runner, tmp_path):
         encoding="utf-8")
     result = runner.invoke(args=["import", str(tmp_path)])
     assert result.exit_code != 0 and "siffror" in result.output
+
+
+def test_password_reset_does_the_same_work_in_the_request_for_any_address(users, app, monkeypatch):
+    """Whether the address has an account is looked at only after the answer has gone out, so
+    the answer's timing cannot tell (tested by the work done, not by a clock)."""
+    from kb.editor import auth_routes
+    from kb.models import AuditEvent, UserToken
+    from kb.services.mail import outbox
+
+    deferred, looked_up = [], []
+    monkeypatch.setattr(auth_routes, "find_user", lambda email: looked_up.append(email))
+    answers = []
+    for address in ("editor@kb.test", "nobody@kb.test"):
+        client = app.test_client()
+        response = client.post("/glomt-losenord", data={"email": address})
+        answers.append((response.status_code, response.location,
+                        client.get("/login").get_data(as_text=True).count("Om adressen har ett konto")))
+        deferred.append(response)
+    assert answers[0] == answers[1] == (302, "/login", 1)
+    # Nothing that depends on the account happened while the request was answered ...
+    assert looked_up == [] and not outbox(app)
+    assert db.session.scalar(db.select(db.func.count()).select_from(UserToken)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "password_reset_requested")) == 0
+    # ... it happens once the response is closed (sent), for both addresses alike.
+    monkeypatch.undo()
+    for response in deferred:
+        response.close()
+    assert [m["To"] for m in outbox(app)] == ["editor@kb.test"]

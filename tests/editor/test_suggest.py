@@ -87,3 +87,15 @@ def test_too_many_tips_from_one_address_are_refused_with_the_text_kept(client, a
     other = app.test_client()
     assert other.post("/tipsa", data={**TIP, "title": "Från annan adress"},
                       environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
+
+
+def test_only_reviewers_and_admins_see_who_sent_a_tip(client, clients):
+    client.post("/tipsa", data=TIP)
+    case = _only_case()
+    for role in ("reviewer", "admin"):
+        page = clients[role].get(f"/redaktion/exempel/{case.id}").get_data(as_text=True)
+        assert "kim@example.se" in page and "Kim Tipsare" in page, role
+    for path in (f"/redaktion/exempel/{case.id}", "/redaktion/", "/redaktion/exempel",
+                 f"/redaktion/exempel/{case.id}/redigera", f"/redaktion/exempel/{case.id}/historik"):
+        page = clients["editor"].get(path).get_data(as_text=True)
+        assert "kim@example.se" not in page and "Kim Tipsare" not in page, path

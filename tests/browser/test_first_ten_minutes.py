@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import SCREENSHOTS
+from .conftest import ACCOUNTS, SCREENSHOTS
 from .helpers import WIDTHS, expect, tab_to
 
 PX = {"desktop": 1280, "phone": 375}
@@ -153,3 +153,44 @@ def test_screenshots(new_context, live_server, login_state, name, path, user):
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"issue14-after-{name}-{PX[width]}.png", full_page=True)
         page.context.close()
+
+
+def _case_in_review_written_by(live_server, account: str, slug: str) -> int:
+    """A case waiting for review whose last content change is ``account``'s."""
+    from kb.extensions import db
+    from kb.models import User
+    from kb.services.cases import case_to_data, find_case, save_case
+
+    with live_server.app.app_context():
+        user = db.session.execute(db.select(User).filter_by(email=ACCOUNTS[account]["email"])).scalar_one()
+        data = case_to_data(find_case(live_server.sample["case_slug"]))
+        data.update(slug=slug, title=f"Fyra ögon {slug}", status="review", published=None)
+        case_id = save_case(data, user=user, message="Skrev exemplet").id
+        db.session.commit()
+        db.session.remove()
+    return case_id
+
+
+def test_four_eyes_an_admin_publishes_own_change_only_with_a_reason(new_context, live_server, login_state,
+                                                                      width):
+    case_id = _case_in_review_written_by(live_server, "auditor", f"fyra-ogon-{PX[width]}")
+    page = new_context(viewport=WIDTHS[width], storage_state=login_state("auditor")).new_page()
+    page.goto(f"/redaktion/exempel/{case_id}")
+    reason = page.get_by_label("Skäl att publicera utan att någon annan granskat", exact=False)
+    expect(reason).to_be_visible()
+    reason.fill("Ingen annan granskare i tjänst under julen.")
+    page.get_by_role("button", name="Publicera ändå").click()
+    expect(page.get_by_role("status").filter(has_text="Exemplet är publicerat")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("aldrig markerats som granskat")
+    page.get_by_role("link", name="Händelselogg").click()
+    expect(page.locator("main")).to_contain_text("Skäl: Ingen annan granskare i tjänst under julen.")
+
+
+def test_the_history_speaks_swedish(new_context, live_server, login_state, width):
+    page = new_context(viewport=WIDTHS[width], storage_state=login_state("auditor")).new_page()
+    page.goto(f"/redaktion/exempel/{live_server.sample['edited_case_id']}/historik/1")
+    main = page.locator("main").inner_text()
+    assert "Status" in main and "Publicerad" in main
+    assert "Senast granskad\n23 november 2026" in main and "2026-11-23" not in main  # dates as dates
+    for raw in ("published", "review", "evidence_level", "None", "updated"):
+        assert raw not in main.replace("/exempel/", ""), raw

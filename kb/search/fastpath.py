@@ -60,7 +60,7 @@ try:
     )
     from whoosh.columns import NumericColumn
 except ImportError:  # pragma: no cover - another Whoosh: incompatibility() says so
-    W3Codec = None  # type: ignore[assignment,misc]
+    W3Codec = None
 
 log = logging.getLogger(__name__)
 SUPPORTED_VERSION = (2, 7, 5)

@@ -88,6 +88,7 @@ bench: $(VENV)/.locked-bench ## Benchmarks, loopback only: search over N synthet
 	  (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || \
 	  echo "wrk could not be installed: throughput uses the Python load generator"
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/pdf.py
 
 clean: ## Remove the venv and the local instance (database and index)
 	rm -rf $(VENV) instance

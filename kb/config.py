@@ -53,6 +53,7 @@ class Config:
     MAX_FORM_PARTS = 500
     ALERT_LIMIT_ADDRESS = "20 per hour"  # alert sign-ups from one client address
     ALERT_LIMIT_EMAIL = "5 per hour"  # sign-ups naming one e-mail address
+    PDF_LIMIT = "20 per 10 minutes"  # PDF downloads (lists and cases) from one client address
     PASSWORD_HASH_METHOD = "scrypt"
     INVITE_TOKEN_HOURS = 7 * 24
     RESET_TOKEN_HOURS = 2

@@ -4,4 +4,4 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 # The modules attach their routes to bp.
-from kb.public import alerts, lists, routes, search, suggest  # noqa: E402,F401
+from kb.public import alerts, lists, pdf, routes, search, suggest  # noqa: E402,F401

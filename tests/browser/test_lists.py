@@ -86,3 +86,28 @@ def test_compare_is_readable_on_a_phone(new_context, live_server):
     assert first_case["x"] < WIDTHS["phone"]["width"], "the first case is in view beside the labels"
     table.evaluate("el => el.scrollLeft = el.scrollWidth")
     expect(row_header).to_be_in_viewport()  # the labels stay while the cases scroll
+
+
+def test_the_list_as_a_pdf(new_context, live_server, tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if not (shutil.which("pdftotext") and shutil.which("pdfinfo")):
+        pytest.skip("poppler-utils (pdftotext, pdfinfo) is missing: run `make browser-deps`")
+    sample = live_server.sample
+    page = new_context(accept_downloads=True).new_page()
+    page.goto(f"/lista?e={sample['case_slug']},{sample['edited_case_slug']}&titel=Till mötet")
+    titles = _list_titles(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ladda ner som PDF").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    assert path.name == "till-motet.pdf"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    for title in ["Till mötet", *titles]:
+        assert " ".join(title.split()) in flat, title
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info

@@ -41,6 +41,7 @@ PUBLIC = {
     "public.index", "public.cases", "public.case", "public.tag", "public.county",
     "public.organisation_type", "public.article", "public.articles", "public.about",
     "public.accessibility", "public.personal_data", "public.search", "public.reading_list",
+    "public.list_pdf", "public.case_pdf",
     "public.compare_list", "public.tags", "public.counties", "public.organisation_types",
     # E-mail alerts: sign-up, and links from mails (the token is the authentication)
     "public.alert_signup", "public.alert_confirm", "public.alert_manage", "public.alert_remove",

@@ -128,8 +128,10 @@
           mail.href = "mailto:?subject=" + encodeURIComponent(titleText) + "&body=" + encodeURIComponent(lines.join("\n"));
         }
       }
-      var compare = document.getElementById("list-compare");
-      if (compare) { compare.href = compare.pathname + "?" + q; }
+      ["list-compare", "list-pdf"].forEach(function (id) {
+        var link = document.getElementById(id);
+        if (link) { link.href = link.pathname + "?" + q; }
+      });
       var hidden = page.querySelector(".list-title-form input[name='e']");
       if (hidden) { hidden.value = list.slugs.join(","); }
     }

@@ -69,6 +69,22 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class DevServerBannerFilter(logging.Filter):
+    """Takes werkzeug's red "WARNING: This is a development server" line out of its start-up
+    message (which goes on with " * Running on …"): `make run` is the documented way to try
+    Kunskapsbanken and serve a small team (README, "Drift"), so a first start should not look
+    like an alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if "This is a development server" in message:
+            kept = [line for line in message.split("\n") if "This is a development server" not in line]
+            if not kept:
+                return False
+            record.msg = "\n".join(kept)
+        return True
+
+
 def log_format() -> str:
     return "json" if os.environ.get("KB_LOG_FORMAT", "").lower() == "json" else "text"
 
@@ -102,6 +118,9 @@ def _add_filter(handler: logging.Handler) -> None:
 def init_app(app: Flask) -> None:
     """Set up logging for ``app`` and tag every request with an id (echoed in a header)."""
     configure_logging(app.config.get("LOG_FORMAT"))
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DevServerBannerFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DevServerBannerFilter())
     logging.getLogger("kb").setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
 
     @app.before_request

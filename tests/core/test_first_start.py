@@ -29,3 +29,13 @@ def test_a_damaged_index_is_still_reported(app, caplog):
     with caplog.at_level(logging.WARNING, logger="kb"):
         search.sync_index()
     assert "search index unusable" in caplog.text
+
+
+def test_the_development_server_starts_without_a_red_warning(app, caplog):
+    werkzeug_log = logging.getLogger("werkzeug")
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        werkzeug_log.info("WARNING: This is a development server. Do not use it in a production "
+                          "deployment.\n * Running on http://127.0.0.1:5000")
+        werkzeug_log.info("127.0.0.1 - - \"GET / HTTP/1.1\" 200 -")
+    assert "development server" not in caplog.text
+    assert " * Running on http://127.0.0.1:5000" in caplog.text and "GET / HTTP/1.1" in caplog.text

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
+from kb.urls import OriginError, parse_origin
+
 DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_BASE_URL = "http://127.0.0.1:5000"
+# Names a developer or a test client uses for this machine; accepted only in development.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class Config:
@@ -16,8 +22,11 @@ class Config:
     DATABASE_URL: str | None = None
     INDEX_DIR: str | None = None
     SITE_NAME = "Kunskapsbanken"
-    # Base URL used in feeds and link previews when no request is at hand.
-    BASE_URL = "http://127.0.0.1:5000"
+    # The site's origin (KB_BASE_URL): every absolute URL is built on it (kb/urls.py) and
+    # requests for other hosts are refused. Required in production.
+    BASE_URL: str | None = None
+    # More host names to accept (KB_TRUSTED_HOSTS, comma-separated), e.g. the www. alias.
+    TRUSTED_HOSTS: list[str] | str | None = None
     PER_PAGE = 20
     REVIEW_MAX_AGE_DAYS = 730
     # Four eyes: a case is published by someone other than the author of its last content
@@ -73,6 +82,7 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing"
+    BASE_URL = "http://localhost"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -97,6 +107,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     _require_secret_key(app)
+    _configure_origin(app)
+
+
+def is_dev(app: Flask) -> bool:
+    """Development mode: ``KB_DEV=1`` (``make run``, the tests) or Flask's debug mode."""
+    return bool(app.debug or os.environ.get("FLASK_DEBUG") == "1" or os.environ.get("KB_DEV") == "1")
 
 
 def _normalise_db_url(url: str) -> str:
@@ -110,9 +126,35 @@ def _normalise_db_url(url: str) -> str:
 def _require_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
-    if app.debug or os.environ.get("FLASK_DEBUG") == "1" or os.environ.get("KB_DEV") == "1":
+    if is_dev(app):
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
         return
     raise RuntimeError(
         "KB_SECRET_KEY must be set in production (set KB_DEV=1 for local development)."
     )
+
+
+def _configure_origin(app: Flask) -> None:
+    """Check ``BASE_URL`` and derive Flask's ``TRUSTED_HOSTS`` from it (plus extra names)."""
+    local = is_dev(app) or app.testing
+    base = app.config.get("BASE_URL")
+    if not base:
+        if not local:
+            raise RuntimeError(
+                "KB_BASE_URL must be set in production: the site's address, e.g. "
+                "KB_BASE_URL=https://kunskapsbanken.example.se (set KB_DEV=1 for local development)."
+            )
+        base = DEV_BASE_URL
+    try:
+        app.config["BASE_URL"] = parse_origin(base)
+    except OriginError as exc:
+        raise RuntimeError(str(exc)) from exc
+    parts = urlsplit(app.config["BASE_URL"])
+    app.config["PREFERRED_URL_SCHEME"] = parts.scheme
+    extra = app.config.get("TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    hosts = [parts.hostname or "", *(name.strip().lower() for name in extra)]
+    if local:
+        hosts += LOCAL_HOSTS
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(name for name in hosts if name))

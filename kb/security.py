@@ -1,13 +1,20 @@
 """Security headers on every response, HTTPS-aware cookies, CSRF and rate-limit error pages."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, request
+from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kb import urls
 from kb.errors import error_response
+
+log = logging.getLogger(__name__)
 
 # No 'unsafe-inline' anywhere: scripts and styles come from our own files only.
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -35,6 +42,7 @@ PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-lose
 HSTS = "max-age=31536000; includeSubDomains"
 CSRF_MESSAGE = ("Formuläret kunde inte skickas eftersom säkerhetsnyckeln saknas eller är för gammal. "
                 "Ladda om sidan och försök igen.")
+UNTRUSTED_HOST_MESSAGE = "Kunskapsbanken svarar inte på den här adressen."
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -74,6 +82,17 @@ def init_app(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(_add_headers)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # Flask refused the Host header (TRUSTED_HOSTS) before binding URLs: the error page's
+        # own links are built on the configured origin instead.
+        if request_ctx.url_adapter is None:
+            request_ctx.url_adapter = app.url_map.bind(
+                urls.host(), script_name=request.script_root or "/",
+                url_scheme=app.config["PREFERRED_URL_SCHEME"])
+        log.warning("refused a request for an untrusted host: %.100r", request.headers.get("Host"))
+        return error_response(400, UNTRUSTED_HOST_MESSAGE)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(exc: CSRFError):

@@ -7,6 +7,7 @@ from flask import Flask, request, url_for
 
 from kb.routing import query_args
 from kb.slugs import slugify
+from kb.urls import absolute_url
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
           "september", "oktober", "november", "december")
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datum"] = swedish_date
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals["url_for_page"] = url_for_page
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

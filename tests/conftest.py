@@ -144,6 +144,7 @@ def app(tmp_path, database_url):
         "DATABASE_URL": database_url,
         "INDEX_DIR": str(tmp_path / "index"),
         "SERVER_NAME": "kb.test",
+        "BASE_URL": "http://kb.test",
     })
     with app.app_context():
         yield app

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, stream_with_context, url_for
+from flask import Response, current_app, jsonify, request, stream_with_context
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -31,6 +31,7 @@ from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, CaseTombstone, County, Organisation, Status, Tag
 from kb.queries import article_counts, county_counts, tag_counts
 from kb.routing import query_args
+from kb.urls import absolute_url
 
 MAX_PER_PAGE = 100
 SORTS = {
@@ -177,7 +178,7 @@ def open_case(case: Case) -> dict[str, Any]:
     record.update({
         "id": case.id,
         "version": case.version,
-        "version_url": url_for("sharing.revision", slug=case.slug, number=case.version, _external=True),
+        "version_url": absolute_url("sharing.revision", slug=case.slug, number=case.version),
         "body": case.body,
     })
     return record
@@ -186,7 +187,7 @@ def open_case(case: Case) -> dict[str, Any]:
 def _page_link(page: int) -> str:
     args = query_args()
     args["page"] = [str(page)]
-    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **args)
+    return absolute_url(request.endpoint, **(request.view_args or {}), **args)
 
 
 def _paging() -> tuple[int, int]:
@@ -225,7 +226,7 @@ def tombstone_json(tombstone: CaseTombstone) -> dict[str, Any]:
     return {
         "id": tombstone.case_id,
         "slug": tombstone.slug,
-        "url": url_for("public.case", slug=tombstone.slug, _external=True),
+        "url": absolute_url("public.case", slug=tombstone.slug),
         "deleted_at": as_utc(tombstone.deleted_at).isoformat(),
         "reason": tombstone.reason,
     }
@@ -251,8 +252,8 @@ def deleted_cases():
 def tags():
     return jsonify({"tags": [
         {"name": tag.name, "slug": tag.slug, "count": count,
-         "url": url_for("public.tag", slug=tag.slug, _external=True),
-         "feed": url_for("sharing.tag_feed", slug=tag.slug, _external=True)}
+         "url": absolute_url("public.tag", slug=tag.slug),
+         "feed": absolute_url("sharing.tag_feed", slug=tag.slug)}
         for tag, count in tag_counts()
     ]})
 
@@ -264,7 +265,7 @@ def counties():
     rows = db.session.execute(db.select(County).order_by(County.name)).scalars()
     return jsonify({"counties": [
         {"code": c.code, "name": c.name, "slug": c.slug, "count": counts.get(c.code, 0),
-         "url": url_for("public.county", slug=c.slug, _external=True)}
+         "url": absolute_url("public.county", slug=c.slug)}
         for c in rows
     ]})
 
@@ -276,7 +277,7 @@ def articles():
     rows = db.session.execute(db.select(Article).order_by(Article.number)).scalars()
     return jsonify({"articles": [
         {"number": a.number, "title": a.title, "count": counts.get(a.number, 0),
-         "url": url_for("public.article", number=a.number, _external=True)}
+         "url": absolute_url("public.article", number=a.number)}
         for a in rows
     ]})
 
@@ -293,7 +294,7 @@ def _generated() -> str:
 @bp.get("/export/cases.json")
 @cached_view()
 def export_json():
-    head = {"generated": _generated(), "source": url_for("public.index", _external=True),
+    head = {"generated": _generated(), "source": absolute_url("public.index"),
             "license": current_app.config["DATA_LICENSE"],
             "count": db.session.scalar(db.select(db.func.count(Case.id))
                                        .where(Case.status == Status.PUBLISHED))}

@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, request
 
 from kb.models import EVIDENCE_LEVELS, ORGANISATION_TYPES, Withdrawal
+from kb.urls import origin
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -305,7 +306,7 @@ def openapi_document() -> dict[str, Any]:
             ),
             "license": {"name": "Data: se licensen i exporterna", "url": config["DATA_LICENSE"]},
         },
-        "servers": [{"url": request.url_root.rstrip("/")}],
+        "servers": [{"url": origin() + request.root_path}],
         "paths": _paths(),
         "components": {"schemas": _schemas()},
     }

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
-
 from kb.caching import as_utc
 from kb.models import Case
 from kb.sharing.privacy import public_contacts
+from kb.urls import absolute_url
 
 
 def case_url(case: Case) -> str:
-    return url_for("public.case", slug=case.slug, _external=True)
+    return absolute_url("public.case", slug=case.slug)
 
 
 def case_json(case: Case) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from kb.services.users import (
     rename,
     set_role,
 )
+from kb.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def _send_link(user: User, purpose: str) -> bool:
     raw = issue_token(user, purpose)
     db.session.commit()
     hours = current_app.config["INVITE_TOKEN_HOURS" if purpose == INVITE else "RESET_TOKEN_HOURS"]
-    link = url_for("auth.set_password", token=raw, _external=True)
+    link = absolute_url("auth.set_password", token=raw)
     template = "auth/mail/invite.txt" if purpose == INVITE else "auth/mail/reset.txt"
     subject = ("Du är inbjuden till Kunskapsbanken" if purpose == INVITE
                else "Välj nytt lösenord i Kunskapsbanken")

@@ -42,6 +42,7 @@ from kb.services.users import (
     use_token,
     valid_token,
 )
+from kb.urls import absolute_url
 
 log = logging.getLogger(__name__)
 BAD_LOGIN = "Fel e-postadress eller lösenord."
@@ -174,7 +175,7 @@ def reset_after_response(app: Flask, email: str, root_url: str, ip: str) -> None
 
 
 def _send_reset(user: User, raw: str) -> None:
-    link = url_for("auth.set_password", token=raw, _external=True)
+    link = absolute_url("auth.set_password", token=raw)
     body = render_template("auth/mail/reset.txt", user=user, link=link,
                            hours=current_app.config["RESET_TOKEN_HOURS"])
     try:

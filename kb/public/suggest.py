@@ -25,6 +25,7 @@ from kb.services.cases import CaseValidationError, save_case
 from kb.services.mail import MailError, send_mail
 from kb.services.users import users_by_role
 from kb.services.validation import clean_text, validate_case_data
+from kb.urls import absolute_url
 
 log = logging.getLogger(__name__)
 # Bots fill in every field; people never see this one (hidden by CSS, skipped by tab and readers).
@@ -107,7 +108,7 @@ def suggest_thanks():
 
 
 def _notify_reviewers(case_id: int, title: str) -> None:
-    link = url_for("editor.case", case_id=case_id, _external=True)
+    link = absolute_url("editor.case", case_id=case_id)
     body = (f"Ett nytt tips har kommit in via Kunskapsbanken:\n\n{title}\n\n"
             f"Det ligger som utkast i granskningskön:\n{link}\n")
     for reviewer in users_by_role(Role.REVIEWER):

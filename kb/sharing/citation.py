@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
 from kb.models import Case
 from kb.templating import swedish_date
+from kb.urls import absolute_url
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def case_citation(case: Case, version: int | None = None, saved: dt.datetime | N
         title=data.get("title") or case.title,
         year=citation_year(published),
         site=current_app.config["SITE_NAME"],
-        url=url_for("sharing.revision", slug=case.slug, number=number, _external=True),
+        url=absolute_url("sharing.revision", slug=case.slug, number=number),
         version=number,
         read_on=dt.date.today(),
     )

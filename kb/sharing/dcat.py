@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from flask import current_app, url_for
+from flask import current_app
 
 from kb.caching import DataStamp
+from kb.urls import absolute_url
 
 NAMESPACES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -57,8 +58,8 @@ def _when(value: dt.datetime) -> str:
 def dcat_document(stamp: DataStamp, keywords: list[str]) -> bytes:
     """The DCAT-AP-SE description; ``stamp.updated`` is the dataset's last modification."""
     config = current_app.config
-    here = url_for("sharing.dcat", _external=True)
-    home = url_for("public.index", _external=True)
+    here = absolute_url("sharing.dcat")
+    home = absolute_url("public.index")
     licence = config["DATA_LICENSE"]
     graph = _Graph()
 
@@ -97,7 +98,7 @@ def dcat_document(stamp: DataStamp, keywords: list[str]) -> bytes:
     graph.ref(dataset, "dcterms:spatial", EU + "country/SWE")
     graph.ref(dataset, "dcterms:language", EU + "language/SWE")
     graph.ref(dataset, "dcterms:accrualPeriodicity", EU + "frequency/IRREG")
-    graph.ref(dataset, "dcat:landingPage", url_for("sharing.open_data", _external=True))
+    graph.ref(dataset, "dcat:landingPage", absolute_url("sharing.open_data"))
     graph.literal(dataset, "dcterms:modified", _when(stamp.updated), datatype=XSD_DATETIME)
     for name in ("csv", "json", "api", "atom"):
         graph.ref(dataset, "dcat:distribution", here + "#" + name)
@@ -106,16 +107,16 @@ def dcat_document(stamp: DataStamp, keywords: list[str]) -> bytes:
     graph.literal(contact, "vcard:fn", config["PUBLISHER_NAME"] or config["SITE_NAME"], lang=None)
     if config.get("CONTACT_EMAIL"):
         graph.ref(contact, "vcard:hasEmail", "mailto:" + config["CONTACT_EMAIL"])
-    graph.ref(contact, "vcard:hasURL", url_for("public.about", _external=True))
+    graph.ref(contact, "vcard:hasURL", absolute_url("public.about"))
 
     distributions = [
-        ("csv", "CSV-fil med alla publicerade exempel", url_for("api.export_csv", _external=True),
+        ("csv", "CSV-fil med alla publicerade exempel", absolute_url("api.export_csv"),
          "CSV", "text/csv"),
-        ("json", "JSON-fil med alla publicerade exempel", url_for("api.export_json", _external=True),
+        ("json", "JSON-fil med alla publicerade exempel", absolute_url("api.export_json"),
          "JSON", "application/json"),
         ("api", "REST-API (OpenAPI 3) med sidindelning, filter och updated_since",
-         url_for("api.cases", _external=True), "JSON", "application/json"),
-        ("atom", "Atom-flöde med nya och uppdaterade exempel", url_for("sharing.feed", _external=True),
+         absolute_url("api.cases"), "JSON", "application/json"),
+        ("atom", "Atom-flöde med nya och uppdaterade exempel", absolute_url("sharing.feed"),
          "ATOM", "application/atom+xml"),
     ]
     for name, title, url, file_type, media_type in distributions:
@@ -133,8 +134,8 @@ def dcat_document(stamp: DataStamp, keywords: list[str]) -> bytes:
 
     service = graph.node("dcat:DataService", here + "#api")
     graph.literal(service, "dcterms:title", f"{config['SITE_NAME']}s öppna API")
-    graph.ref(service, "dcat:endpointURL", url_for("api.cases", _external=True).rsplit("/", 1)[0] + "/")
-    graph.ref(service, "dcat:endpointDescription", url_for("api.openapi", _external=True))
+    graph.ref(service, "dcat:endpointURL", absolute_url("api.cases").rsplit("/", 1)[0] + "/")
+    graph.ref(service, "dcat:endpointDescription", absolute_url("api.openapi"))
     graph.ref(service, "dcat:servesDataset", here + "#dataset")
     graph.ref(service, "dcterms:publisher", here + "#publisher")
     graph.ref(service, "dcterms:license", licence)

@@ -7,12 +7,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Select
 
 from kb.caching import EPOCH, as_utc
 from kb.extensions import db
 from kb.models import Case, Status
+from kb.urls import absolute_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -58,12 +59,12 @@ def _rfc3339(value: dt.datetime | dt.date) -> str:
 def _entry(feed: ET.Element, case: Case) -> None:
     entry = _sub(feed, "entry")
     # The short link never changes, even when the slug does: a stable entry id.
-    _sub(entry, "id", url_for("public.case", slug=str(case.id), _external=True))
+    _sub(entry, "id", absolute_url("public.case", slug=str(case.id)))
     _sub(entry, "title", case.title, type="text")
     _sub(entry, "link", rel="alternate", type="text/html",
-         href=url_for("public.case", slug=case.slug, _external=True))
+         href=absolute_url("public.case", slug=case.slug))
     _sub(entry, "link", rel="alternate", type="application/json",
-         href=url_for("api.case", slug=case.slug, _external=True))
+         href=absolute_url("api.case", slug=case.slug))
     _sub(entry, "updated", _rfc3339(case.updated_at))
     if case.published:
         _sub(entry, "published", _rfc3339(case.published))
@@ -71,7 +72,7 @@ def _entry(feed: ET.Element, case: Case) -> None:
     _sub(author, "name", case.organisation.name)
     for tag in case.tags:
         _sub(entry, "category", term=tag.slug, label=tag.name,
-             scheme=url_for("public.index", _external=True) + "tagg/")
+             scheme=absolute_url("public.index") + "tagg/")
     _sub(entry, "summary", case.summary, type="text")
     _sub(entry, "content", case.body_html, type="html")
 
@@ -88,10 +89,10 @@ def atom_feed(info: FeedInfo, cases: Sequence[Case]) -> bytes:
     _sub(feed, "updated", _rfc3339(newest))
     author = _sub(feed, "author")
     _sub(author, "name", current_app.config["SITE_NAME"])
-    _sub(author, "uri", url_for("public.index", _external=True))
-    _sub(feed, "generator", current_app.config["SITE_NAME"], uri=url_for("public.index", _external=True))
-    _sub(feed, "icon", url_for("static", filename="img/favicon.svg", _external=True))
-    _sub(feed, "logo", url_for("static", filename="img/og-default.png", _external=True))
+    _sub(author, "uri", absolute_url("public.index"))
+    _sub(feed, "generator", current_app.config["SITE_NAME"], uri=absolute_url("public.index"))
+    _sub(feed, "icon", absolute_url("static", filename="img/favicon.svg"))
+    _sub(feed, "logo", absolute_url("static", filename="img/og-default.png"))
     for case in cases:
         _entry(feed, case)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

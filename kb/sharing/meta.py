@@ -13,6 +13,7 @@ from flask import current_app, request, url_for
 from kb.caching import as_utc
 from kb.models import Case
 from kb.routing import query_args
+from kb.urls import absolute_url, request_url
 
 PREVIEW_SIZE = (1200, 630)
 GOVERNMENT_TYPES = frozenset({"kommun", "region", "länsstyrelse", "myndighet", "kommunförbund"})
@@ -35,11 +36,11 @@ def page_url() -> str:
     """This page's own absolute URL, as shared: filters kept, tracking parameters dropped."""
     args = [(k, v) for k, vs in request.args.lists() for v in vs
             if not k.startswith(TRACKING_PARAMS)]
-    return request.base_url + ("?" + urlencode(args) if args else "")
+    return request_url(with_query=False) + ("?" + urlencode(args) if args else "")
 
 
 def default_image() -> dict[str, Any]:
-    return {"url": url_for("static", filename="img/og-default.png", _external=True),
+    return {"url": absolute_url("static", filename="img/og-default.png"),
             "width": PREVIEW_SIZE[0], "height": PREVIEW_SIZE[1],
             "alt": f"{current_app.config['SITE_NAME']} – goda exempel om barnets rättigheter"}
 
@@ -49,21 +50,21 @@ def case_image(case: Case) -> dict[str, Any]:
     Without a font to draw Swedish letters with, the site's own image."""
     if current_app.extensions.get("kb_preview_fonts") is None:
         return default_image()
-    return {"url": url_for("sharing.preview_image", slug=case.slug, v=case.version, _external=True),
+    return {"url": absolute_url("sharing.preview_image", slug=case.slug, v=case.version),
             "width": PREVIEW_SIZE[0], "height": PREVIEW_SIZE[1],
             "alt": f"{case.title} – {case.organisation.name}"}
 
 
 def _publisher() -> dict[str, Any]:
     return {"@type": "Organization", "name": current_app.config["SITE_NAME"],
-            "url": url_for("public.index", _external=True),
+            "url": absolute_url("public.index"),
             "logo": {"@type": "ImageObject",
-                     "url": url_for("static", filename="img/og-default.png", _external=True)}}
+                     "url": absolute_url("static", filename="img/og-default.png")}}
 
 
 def _website() -> dict[str, Any]:
     return {"@type": "WebSite", "name": current_app.config["SITE_NAME"],
-            "url": url_for("public.index", _external=True), "inLanguage": "sv-SE"}
+            "url": absolute_url("public.index"), "inLanguage": "sv-SE"}
 
 
 def website_json_ld() -> dict[str, Any]:
@@ -73,7 +74,7 @@ def website_json_ld() -> dict[str, Any]:
     site["publisher"] = _publisher()
     site["potentialAction"] = {
         "@type": "SearchAction",
-        "target": {"@type": "EntryPoint", "urlTemplate": url_for("public.index", _external=True)
+        "target": {"@type": "EntryPoint", "urlTemplate": absolute_url("public.index")
                    + "sok?q={search_term_string}"},
         "query-input": "required name=search_term_string",
     }
@@ -91,7 +92,7 @@ def list_json_ld(name: str, cases: list[Case] | None = None) -> dict[str, Any]:
             "@type": "ItemList", "numberOfItems": len(cases),
             "itemListElement": [
                 {"@type": "ListItem", "position": i,
-                 "url": url_for("public.case", slug=c.slug, _external=True), "name": c.title}
+                 "url": absolute_url("public.case", slug=c.slug), "name": c.title}
                 for i, c in enumerate(cases, start=1)
             ],
         }
@@ -100,7 +101,7 @@ def list_json_ld(name: str, cases: list[Case] | None = None) -> dict[str, Any]:
 
 def case_json_ld(case: Case) -> list[dict[str, Any]]:
     """A case: an Article by its organisation, published by Kunskapsbanken, plus breadcrumbs."""
-    url = url_for("public.case", slug=case.slug, _external=True)
+    url = absolute_url("public.case", slug=case.slug)
     org_type = "GovernmentOrganization" if case.organisation.organisation_type in GOVERNMENT_TYPES \
         else "Organization"
     article: dict[str, Any] = {
@@ -125,9 +126,9 @@ def case_json_ld(case: Case) -> list[dict[str, Any]]:
         "@context": "https://schema.org", "@type": "BreadcrumbList",
         "itemListElement": [
             {"@type": "ListItem", "position": 1, "name": "Startsida",
-             "item": url_for("public.index", _external=True)},
+             "item": absolute_url("public.index")},
             {"@type": "ListItem", "position": 2, "name": "Alla exempel",
-             "item": url_for("public.cases", _external=True)},
+             "item": absolute_url("public.cases")},
             {"@type": "ListItem", "position": 3, "name": case.title, "item": url},
         ],
     }

@@ -31,6 +31,7 @@ from kb.sharing import dcat as dcat_doc
 from kb.sharing.citation import case_citation
 from kb.sharing.revisions import published_revisions, published_version
 from kb.slugs import slugify
+from kb.urls import absolute_url, request_url
 
 ATOM = "application/atom+xml; charset=utf-8"
 ORGANISATION_TYPE_BY_SLUG = {slugify(t): t for t in ORGANISATION_TYPES}
@@ -43,7 +44,7 @@ SEARCH_FEED_POOL = 100
 def _feed(stmt: Select | None, title: str, subtitle: str, html_url: str) -> Response:
     info = feeds.FeedInfo(
         title=f"{title} – {current_app.config['SITE_NAME']}", subtitle=subtitle,
-        self_url=request.url, html_url=html_url,
+        self_url=request_url(), html_url=html_url,
     )
     return Response(feeds.atom_feed(info, feeds.newest_changes(stmt)), content_type=ATOM)
 
@@ -53,7 +54,7 @@ def _feed(stmt: Select | None, title: str, subtitle: str, html_url: str) -> Resp
 def feed():
     return _feed(None, "Nya och uppdaterade exempel",
                  "Goda exempel om barnets rättigheter och mänskliga rättigheter.",
-                 url_for("public.cases", _external=True))
+                 absolute_url("public.cases"))
 
 
 @bp.get("/tagg/<slug>/flode.atom")
@@ -62,7 +63,7 @@ def tag_feed(slug: str):
     tag = db.first_or_404(db.select(Tag).filter_by(slug=slug))
     return _feed(published_cases().where(Case.tags.contains(tag)), f"Tagg: {tag.name}",
                  f"Nya och uppdaterade exempel med taggen {tag.name}.",
-                 url_for("public.tag", slug=slug, _external=True))
+                 absolute_url("public.tag", slug=slug))
 
 
 @bp.get("/lan/<slug>/flode.atom")
@@ -71,7 +72,7 @@ def county_feed(slug: str):
     county = db.first_or_404(db.select(County).filter_by(slug=slug))
     return _feed(published_cases().where(Case.county_code == county.code), county.name,
                  f"Nya och uppdaterade exempel från {county.name}.",
-                 url_for("public.county", slug=slug, _external=True))
+                 absolute_url("public.county", slug=slug))
 
 
 @bp.get("/artikel/<int:number>/flode.atom")
@@ -80,7 +81,7 @@ def article_feed(number: int):
     article = db.get_or_404(Article, number)
     return _feed(published_cases().where(Case.articles.contains(article)), article.label,
                  f"Nya och uppdaterade exempel om barnkonventionens artikel {number}.",
-                 url_for("public.article", number=number, _external=True))
+                 absolute_url("public.article", number=number))
 
 
 @bp.get("/organisationstyp/<slug>/flode.atom")
@@ -92,7 +93,7 @@ def organisation_type_feed(slug: str):
     stmt = published_cases().join(Case.organisation).where(Organisation.organisation_type == name)
     return _feed(stmt, f"Organisationstyp: {name}",
                  f"Nya och uppdaterade exempel från organisationstypen {name}.",
-                 url_for("public.organisation_type", slug=slug, _external=True))
+                 absolute_url("public.organisation_type", slug=slug))
 
 
 @bp.get("/sok/flode.atom")
@@ -116,7 +117,7 @@ def search_feed():
     info = feeds.FeedInfo(
         title=f"Sökning: {described} – {current_app.config['SITE_NAME']}",
         subtitle=f"Nya och uppdaterade exempel som matchar {described}.",
-        self_url=request.url, html_url=url_for("public.search", _external=True, **args),
+        self_url=request_url(), html_url=absolute_url("public.search", **args),
     )
     return Response(feeds.atom_feed(info, matches[:size]), content_type=ATOM)
 

@@ -16,13 +16,17 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
 
 
 def test_settings_come_from_kb_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.delenv("KB_DEV", raising=False)
     monkeypatch.setenv("KB_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("KB_BASE_URL", "https://kb.example.se/")
     monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite3")
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "idx"))
     app = create_app()
     assert app.config["SECRET_KEY"] == "s3cret"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.sqlite3"
     assert app.config["INDEX_DIR"] == str(tmp_path / "idx")
+    assert app.config["BASE_URL"] == "https://kb.example.se"
+    assert app.config["TRUSTED_HOSTS"] == ["kb.example.se"]
 
 
 def test_defaults_live_in_the_instance_folder(monkeypatch, tmp_path):
@@ -37,7 +41,51 @@ def test_defaults_live_in_the_instance_folder(monkeypatch, tmp_path):
 
 def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
     monkeypatch.setenv("KB_SECRET_KEY", "x")
+    monkeypatch.setenv("KB_BASE_URL", "https://kb.example.se")
     monkeypatch.setenv("KB_DATABASE_URL", "postgresql://user@127.0.0.1/test")
     monkeypatch.setenv("KB_INSTANCE_PATH", str(tmp_path))
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_production_refuses_to_start_without_a_base_url(monkeypatch, tmp_path):
+    monkeypatch.delenv("KB_DEV", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.delenv("KB_BASE_URL", raising=False)
+    monkeypatch.setenv("KB_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("KB_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="KB_BASE_URL must be set in production"):
+        create_app()
+
+
+@pytest.mark.parametrize("value", ["kb.example.se", "ftp://kb.example.se", "https://kb.example.se/kb",
+                                   "https://user@kb.example.se", "https://kb.example.se:99999"])
+def test_an_unusable_base_url_is_refused_with_its_value(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("KB_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("KB_BASE_URL", value)
+    monkeypatch.setenv("KB_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="KB_BASE_URL"):
+        create_app()
+
+
+def test_trusted_hosts_are_the_base_url_host_and_the_extra_names(monkeypatch, tmp_path):
+    monkeypatch.delenv("KB_DEV", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("KB_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("KB_BASE_URL", "https://KB.example.se:8443")
+    monkeypatch.setenv("KB_TRUSTED_HOSTS", "www.kb.example.se, kb.internal")
+    monkeypatch.setenv("KB_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["BASE_URL"] == "https://kb.example.se:8443"
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
+    assert app.config["TRUSTED_HOSTS"] == ["kb.example.se", "www.kb.example.se", "kb.internal"]
+
+
+def test_development_defaults_to_the_local_address(monkeypatch, tmp_path):
+    monkeypatch.setenv("KB_DEV", "1")
+    monkeypatch.delenv("KB_BASE_URL", raising=False)
+    monkeypatch.delenv("KB_TRUSTED_HOSTS", raising=False)
+    monkeypatch.setenv("KB_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000"
+    assert "localhost" in app.config["TRUSTED_HOSTS"]

@@ -315,9 +315,9 @@ def main() -> int:
         tmp.mkdir(parents=True, exist_ok=False)
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
            "KB_INDEX_DIR": str(tmp / "index"), "KB_SECRET_KEY": "bench", "KB_INSTANCE_PATH": str(tmp),
-           "KB_SEARCH_FAST_PATH": "0" if args.public_api else "1"}
+           "KB_SEARCH_FAST_PATH": "0" if args.public_api else "1", "KB_BASE_URL": "http://127.0.0.1:5000"}
     os.environ.update({k: env[k] for k in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_SECRET_KEY",
-                                           "KB_INSTANCE_PATH", "KB_SEARCH_FAST_PATH")})
+                                           "KB_INSTANCE_PATH", "KB_SEARCH_FAST_PATH", "KB_BASE_URL")})
     print(f"Kunskapsbanken search benchmark: N = {args.n} cases, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     from flask_migrate import upgrade

@@ -82,7 +82,7 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing"
-    BASE_URL = "http://localhost"
+    BASE_URL = "http://kb.test"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

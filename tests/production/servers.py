@@ -45,6 +45,7 @@ class Server:
         self.env = {
             **os.environ, "KB_DATABASE_URL": database_url, "KB_INDEX_DIR": str(index_dir),
             "KB_SECRET_KEY": "stress-and-tests-only", "KB_BIND": f"127.0.0.1:{self.port}",
+            "KB_BASE_URL": self.url,
             "KB_WORKERS": str(workers), "KB_INSTANCE_PATH": str(index_dir.parent / "instance"),
             **(env or {}),
         }

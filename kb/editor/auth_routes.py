@@ -155,7 +155,7 @@ def forgot_password():
     response = redirect(url_for("auth.login"))
     response.call_on_close(partial(
         reset_after_response, current_app._get_current_object(), form.email.data,
-        url_for("public.index", _external=True), request.remote_addr or ""))
+        absolute_url("public.index"), request.remote_addr or ""))
     return response
 
 

@@ -90,13 +90,17 @@ def subscribe(email: str, target: Target, rhythm: str) -> tuple[Alert, bool]:
 
 
 def _queue_confirmation(subscriber: Subscriber) -> OutboxMail:
+    """The opt-in mail; like every mail it can also unsubscribe (and so erase the address)."""
     subscriber.confirmation_sent_at = utcnow()
     token = issue_token(subscriber, "confirm")
+    manage = issue_token(subscriber, "manage")
+    unsubscribe = absolute("public.alert_unsubscribe", token=manage)
     pending = [a for a in subscriber.alerts if a.confirmed_at is None]
     body = render_template("alerts/mail/confirm.txt", alerts=pending, rhythms=RHYTHMS, days=CONFIRM_DAYS,
-                           link=absolute("public.alert_confirm", token=token))
+                           link=absolute("public.alert_confirm", token=token),
+                           manage=absolute("public.alert_manage", token=manage), unsubscribe=unsubscribe)
     return queue_mail(subscriber.email, "Bekräfta din bevakning i Kunskapsbanken", body,
-                      subscriber_id=subscriber.id)
+                      unsubscribe_url=unsubscribe, subscriber_id=subscriber.id)
 
 
 def confirm(subscriber: Subscriber) -> list[Alert]:

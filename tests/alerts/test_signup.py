@@ -41,6 +41,8 @@ def test_double_opt_in_nothing_is_sent_before_the_link_is_confirmed(client, tagg
     assert message["To"] == "strateg@kommun.se"
     text = message.get_content()
     assert "Taggen barnbokslut" in text and "7 dagar" in text
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # every mail has it
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/bevakning/avsluta/")
     confirm_path = link_in(text, "/bevakning/bekrafta/")
     assert text.count("http://127.0.0.1:5000/bevakning/bekrafta/") == 1  # the configured origin
     alert = db.session.execute(db.select(Alert)).scalar_one()
@@ -66,7 +68,7 @@ def test_link_tokens_are_stored_only_as_hashes_and_expire_after_seven_days(clien
     path = link_in(mails[0].get_content(), "/bevakning/bekrafta/")
     raw = path.rsplit("/", 1)[1]
     assert len(raw) >= 40
-    stored = db.session.execute(db.select(AlertToken)).scalar_one()
+    stored = db.session.execute(db.select(AlertToken).filter_by(purpose="confirm")).scalar_one()
     assert raw not in stored.token_hash and len(stored.token_hash) == 64
     stored.expires_at = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()

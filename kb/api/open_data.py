@@ -1,7 +1,7 @@
 """Open data: paginated, filterable cases for harvesting, tags and reference lists, full
 exports as CSV and JSON, the OpenAPI document, and CORS for read-only requests.
 
-Only published cases, and of their contacts only roles and functional mailboxes
+Only published cases, and of their contacts only what the one privacy rule allows
 (:mod:`kb.sharing.privacy`).
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ SORTS = {
 }
 CSV_COLUMNS = ("id", "slug", "url", "title", "summary", "organisation", "organisation_type", "county",
                "municipalities", "year", "published", "updated", "reviewed", "evidence_level", "tags",
-               "articles", "contact_roles", "contact_emails", "sources", "version", "body")
+               "articles", "contact_names", "contact_roles", "contact_emails", "sources", "version", "body")
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -318,6 +318,7 @@ def _csv_row(case: Case) -> list[Any]:
         case.year or "", record["published"] or "", record["updated"], record["reviewed"] or "",
         case.evidence_level or "", "; ".join(record["tags"]),
         "; ".join(str(a["number"]) for a in record["articles"]),
+        "; ".join(c["name"] or "" for c in record["contacts"]),
         "; ".join(c["role"] or "" for c in record["contacts"]),
         "; ".join(c["email"] or "" for c in record["contacts"]),
         "; ".join(f"{s['title']} <{s['url']}>" if s["url"] else s["title"] for s in record["sources"]),

@@ -82,8 +82,11 @@ def _schemas() -> dict[str, Any]:
         "ArticleRef": _object({"number": {"type": "integer", "minimum": 1, "maximum": 54},
                                "title": {"type": "string"}}),
         "Contact": _object({
+            "name": {"type": ["string", "null"],
+                     "description": "Bara när personen har godkänt att namnet visas."},
             "role": NULLABLE_STRING,
-            "email": {"type": ["string", "null"], "description": "Bara funktionsbrevlådor."},
+            "email": {"type": ["string", "null"],
+                      "description": "Funktionsbrevlådor, och personliga adresser bara med godkännande."},
         }),
         "Source": _object({"title": {"type": "string"}, "url": NULLABLE_STRING}),
         "Case": _object(case),

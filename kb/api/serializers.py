@@ -32,7 +32,7 @@ def case_json(case: Case) -> dict[str, Any]:
         "status": case.status,
         "tags": [t.name for t in case.tags],
         "articles": [{"number": a.number, "title": a.title} for a in case.articles],
-        "contacts": public_contacts(case.contacts),  # roles and functional mailboxes only
+        "contacts": public_contacts(case.contacts),  # the one privacy rule
         "sources": [{"title": s.title, "url": s.url} for s in case.sources],
         "url": case_url(case),
     }

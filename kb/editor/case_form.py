@@ -22,7 +22,7 @@ from kb.models import (
 from kb.services.cases import case_to_data
 from kb.services.workflow import is_reviewer
 
-ROW_FIELDS = {"contacts": ("name", "role", "email"), "sources": ("title", "url")}
+ROW_FIELDS = {"contacts": ("name", "role", "email", "public"), "sources": ("title", "url")}
 _ROW_KEY = re.compile(r"^(contacts|sources)-(\d{1,3})-(\w+)$")
 # Blank rows offered after the filled ones, so the form works without JavaScript.
 SPARE_ROWS = 2
@@ -48,7 +48,7 @@ def _rows(form: MultiDict, key: str) -> list[dict[str, str]]:
         if match and match.group(1) == key and match.group(3) in ROW_FIELDS[key]:
             found.setdefault(int(match.group(2)), {})[match.group(3)] = value
     rows = [{f: found[i].get(f, "") for f in ROW_FIELDS[key]} for i in sorted(found)]
-    return [row for row in rows if any(v.strip() for v in row.values())]
+    return [row for row in rows if any(v.strip() for k, v in row.items() if k != "public")]
 
 
 def form_to_raw(form: MultiDict, case: Case | None, user: User) -> dict[str, Any]:

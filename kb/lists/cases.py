@@ -50,6 +50,6 @@ def load(reading_list: ReadingList) -> LoadedList:
 
 
 def public_contact_lines(case: Case) -> list[str]:
-    """Contact data as the public privacy rule allows: roles and functional mailboxes."""
-    return [" · ".join(part for part in (c["role"], c["email"]) if part)
+    """Contact data as the public privacy rule allows (kb/sharing/privacy.py)."""
+    return [" · ".join(part for part in (c["name"], c["role"], c["email"]) if part)
             for c in public_contacts(case.contacts)]

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -156,7 +158,8 @@ class Case(db.Model):
 
 
 class Contact(db.Model):
-    """A contact for a case; prefer a role and a functional mailbox (GDPR)."""
+    """A contact for a case; prefer a role and a functional mailbox (GDPR). ``public`` records
+    that the person agreed to be named (see kb/sharing/privacy.py)."""
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +168,7 @@ class Contact(db.Model):
     name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     case: Mapped[Case] = relationship(back_populates="contacts")
 

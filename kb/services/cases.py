@@ -57,8 +57,8 @@ def case_to_data(case: Case) -> dict[str, Any]:
         "published": case.published.isoformat() if case.published else None,
         "tags": [t.name for t in case.tags],
         "articles": [a.number for a in case.articles],
-        "contacts": [{"name": c.name or "", "role": c.role or "", "email": c.email or ""}
-                     for c in case.contacts],
+        "contacts": [{"name": c.name or "", "role": c.role or "", "email": c.email or "",
+                      **({"public": True} if c.public else {})} for c in case.contacts],
         "sources": [{"title": s.title, "url": s.url or ""} for s in case.sources],
         "evidence_level": case.evidence_level,
         "reviewed": case.reviewed.isoformat() if case.reviewed else None,
@@ -258,11 +258,11 @@ def _apply(case: Case, data: dict[str, Any], lookups: Lookups | None) -> None:
 
 def _replace_children(case: Case, data: dict[str, Any]) -> None:
     """Replace contacts and sources only when they differ, so unchanged saves stay clean."""
-    contacts = [(c.name or "", c.role or "", c.email or "") for c in case.contacts]
-    if contacts != [(r["name"], r["role"], r["email"]) for r in data["contacts"]]:
+    contacts = [(c.name or "", c.role or "", c.email or "", bool(c.public)) for c in case.contacts]
+    if contacts != [(r["name"], r["role"], r["email"], bool(r.get("public"))) for r in data["contacts"]]:
         case.contacts = [
             Contact(position=i, name=r["name"] or None, role=r["role"] or None,
-                    email=r["email"] or None)
+                    email=r["email"] or None, public=bool(r.get("public")))
             for i, r in enumerate(data["contacts"])
         ]
     sources = [(s.title, s.url or "") for s in case.sources]

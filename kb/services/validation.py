@@ -279,19 +279,23 @@ def _records(c: _Checker, key: str, keys: tuple[str, ...]) -> list[dict[str, str
             c.out[key] = raw
             return None
     rows = [{k: clean_text(row.get(k)) for k in keys} for row in raw]
-    return [r for r in rows if any(r.values())]
+    return [r for r in rows if any(v for k, v in r.items() if k != "public")]
+
+
+_YES = frozenset({"true", "ja", "yes", "1", "on", "y"})
 
 
 def _check_contacts(c: _Checker) -> None:
-    rows = _records(c, "contacts", ("name", "role", "email"))
+    rows = _records(c, "contacts", ("name", "role", "email", "public"))
     if rows is None:
         return
     for row in rows:
+        row["public"] = row["public"].lower() in _YES  # type: ignore[assignment]
         if row["email"] and not is_valid_email(row["email"]):
             c.errors["contacts"] = f"Ogiltig e-postadress ”{row['email'][:80]}”."
         elif not (row["name"] or row["role"]):
             c.errors["contacts"] = "En kontakt behöver ett namn eller en roll."
-        elif any(len(v) > 200 for v in row.values()):
+        elif any(isinstance(v, str) and len(v) > 200 for v in row.values()):
             c.errors["contacts"] = "Högst 200 tecken per uppgift."
     c.out["contacts"] = rows
 

@@ -1,17 +1,17 @@
-"""What of a contact may be published as open data: roles and functional mailboxes only.
+"""The one rule for what of a contact is public: on the case page, in the API, the exports,
+the feeds, the versions and the comparison page alike.
 
-A *functional mailbox* is an address that names a function, not a person
-(``barnratt@kommun.se``, ``registrator@lansstyrelsen.se``). We treat an address as
-personal, and leave it out, when its local part (before ``@``, accent-folded):
+- A named person is shown (name, role and address as given) only when the case file records
+  the person's consent: ``public: true`` on the contact.
+- Otherwise only the role is shown, and the address only when it is plainly a *functional
+  mailbox*: every part of its local part (split at ``.``, ``_``, ``-``; accents folded, a
+  ``+`` sub-address dropped) is a word we know names a function (``barnratt@``,
+  ``registrator@``, ``barn.och.unga@``). Anything else (``annsve@``, ``asvensson@``,
+  ``anna.svensson@``, ``a.s@``) could be a person and is left out.
+- A contact with nothing left to show is dropped.
 
-1. contains the contact's first name, last name or initials; or
-2. has the ``förnamn.efternamn`` shape: two or three alphabetic parts joined by ``.``,
-   ``_`` or ``-`` none of which is a word we know names a function (``barn.och.unga``
-   is functional, ``anna.svensson`` is not).
-
-Names are never published. A contact with neither a role nor a functional mailbox is
-dropped. When in doubt the rule leaves an address out: a missing mailbox costs a reader a
-click to the organisation's site, a published personal address cannot be taken back.
+When in doubt the rule leaves an address out: a missing mailbox costs a reader a click to the
+organisation's site, a published personal address cannot be taken back.
 """
 from __future__ import annotations
 
@@ -19,19 +19,16 @@ import re
 import unicodedata
 from typing import Any
 
-from kb.slugs import slugify
-
 FUNCTIONAL_WORDS = frozenset({
     "admin", "barn", "barnombud", "barnratt", "barnrattsstrateg", "bildning", "demokrati",
-    "diarie", "e", "forvaltning", "forvaltningen", "funktion", "folkhalsa", "halsa", "hr",
-    "info", "information", "integration", "kansli", "kommun", "kommunen", "kommunikation",
-    "kontakt", "kontaktcenter", "kultur", "kundcenter", "lansstyrelsen", "mr", "nämnd", "namnd",
+    "diarie", "forvaltning", "forvaltningen", "funktion", "folkhalsa", "halsa", "hr",
+    "info", "information", "integration", "kansli", "kommun", "kommunen", "kommunstyrelsen", "kommunikation",
+    "kontakt", "kontaktcenter", "kultur", "kundcenter", "lansstyrelsen", "nämnd", "namnd",
     "och", "omsorg", "press", "region", "regionen", "registrator", "rattigheter", "samordnare",
     "service", "skola", "social", "socialtjansten", "stab", "strategi", "stod", "support",
     "ungdom", "unga", "utbildning", "utveckling", "valfard", "webb",
 })
 _PARTS = re.compile(r"[._-]")
-_NAME_SHAPE = re.compile(r"^[a-z]+(?:[._-][a-z]+){1,2}$")
 
 
 def _local_part(email: str) -> str:
@@ -41,34 +38,28 @@ def _local_part(email: str) -> str:
     return re.sub(r"[^a-z0-9._-]", "", folded)
 
 
-def _name_tokens(name: str | None) -> tuple[set[str], str]:
-    words = [w for w in slugify(name or "").split("-") if w]
-    return {w for w in words if len(w) >= 2}, "".join(w[0] for w in words)
-
-
-def is_functional_mailbox(email: str | None, name: str | None = None) -> bool:
-    """True when ``email`` names a function rather than a person (see the module doc)."""
+def is_functional_mailbox(email: str | None) -> bool:
+    """True when every part of the address's local part is a word naming a function."""
     if not email or "@" not in email:
         return False
-    local = _local_part(email)
-    if not local:
-        return False
-    tokens, initials = _name_tokens(name)
-    compact = _PARTS.sub("", local)
-    if any(token in compact for token in tokens) or (len(initials) >= 2 and compact == initials):
-        return False
-    if _NAME_SHAPE.match(local):
-        return any(part in FUNCTIONAL_WORDS for part in _PARTS.split(local))
-    return True
+    parts = [p for p in _PARTS.split(_local_part(email)) if p]
+    return bool(parts) and all(part in FUNCTIONAL_WORDS for part in parts)
+
+
+def _field(contact: Any, key: str) -> Any:
+    return contact.get(key) if isinstance(contact, dict) else getattr(contact, key, None)
+
+
+def public_contact(contact: Any) -> dict[str, str | None] | None:
+    """What of one contact (a model or an export dict) may be shown; ``None`` for nothing."""
+    role, email = _field(contact, "role") or None, _field(contact, "email") or None
+    if _field(contact, "public") is True:
+        name = _field(contact, "name") or None
+        return {"name": name, "role": role, "email": email} if name or role or email else None
+    email = email if is_functional_mailbox(email) else None
+    return {"name": None, "role": role, "email": email} if role or email else None
 
 
 def public_contacts(contacts: list[Any]) -> list[dict[str, str | None]]:
-    """Contacts (models or export dicts) as open data: ``role`` and a functional ``email``."""
-    published = []
-    for contact in contacts:
-        get = contact.get if isinstance(contact, dict) else lambda key, c=contact: getattr(c, key)
-        role, email = get("role") or None, get("email") or None
-        email = email if is_functional_mailbox(email, get("name")) else None
-        if role or email:
-            published.append({"role": role, "email": email})
-    return published
+    """Contacts as anyone may see them: ``name`` (with consent), ``role`` and ``email``."""
+    return [shown for shown in map(public_contact, contacts) if shown is not None]

@@ -165,7 +165,7 @@
         var copy = last.cloneNode(true);
         var index = rows.length;
         copy.querySelectorAll("input").forEach(function (input) {
-          input.value = "";
+          if (input.type === "checkbox") { input.checked = false; } else { input.value = ""; }
           input.name = input.name.replace(/-\d+-/, "-" + index + "-");
           input.id = input.id.replace(/-\d+-/, "-" + index + "-");
         });

@@ -40,6 +40,17 @@ def test_without_a_mail_server_the_message_goes_to_the_log(app, caplog):
     assert mail.outbox(app)[-1]["Subject"] == "Ämne"
 
 
+def test_in_production_the_logged_mail_carries_no_token(app, caplog, monkeypatch):
+    monkeypatch.delenv("KB_DEV", raising=False)
+    app.testing = app.debug = False
+    try:
+        with caplog.at_level(logging.WARNING, logger="kb.services.mail"):
+            mail.send_mail("a@kb.test", "Ämne", "Här är länken: https://kb.test/losenord/abc123")
+    finally:
+        app.testing = True
+    assert "KB_MAIL_SERVER" in caplog.text and "abc123" not in caplog.text
+
+
 def test_with_a_mail_server_it_is_sent_by_smtp_with_starttls_and_login(app, monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     app.config.update(MAIL_SERVER="smtp.example.se", MAIL_PORT=587, MAIL_USERNAME="kb",

@@ -6,7 +6,6 @@ import datetime as dt
 from flask import Flask, request, url_for
 
 from kb.routing import query_args
-from kb.sharing.privacy import public_contacts
 from kb.slugs import slugify
 from kb.urls import absolute_url
 
@@ -33,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["absolute_url"] = absolute_url
+    from kb.sharing.privacy import public_contacts  # kb.sharing imports this module
+
     app.jinja_env.globals["public_contacts"] = public_contacts
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,7 +1,9 @@
 """The ``kb`` command: ``kb db upgrade``, ``kb import``, ``kb export``, ``kb reindex`` …"""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -85,14 +87,39 @@ def index_status_command() -> None:
     sys.exit(0 if status.get("in_sync") else 1)
 
 
+@index_group.command("follow")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
+              help="seconds between looks at the change log")
+@with_appcontext
+def index_follow_command(interval: float) -> None:
+    """Keep this node's index in step with the change log until stopped (TERM or Ctrl-C).
+
+    Run one beside gunicorn on every node (deploy/systemd/kunskapsbanken-index.service):
+    changes saved on other nodes become searchable here within about ``interval`` seconds.
+    """
+    from kb import search
+
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    click.echo(f"Följer ändringsloggen var {interval:g}:e sekund (avsluta med Ctrl-C).")
+    search.follow(interval, stop.is_set)
+
+
 @click.command("load-reference")
 @with_appcontext
 def load_reference_command() -> None:
-    """(Re)load counties, municipalities and articles from seed_data/reference."""
+    """(Re)load counties, municipalities and articles from seed_data/reference.
+
+    Renames reach every page (the content version) and the search index (the cases showing
+    a renamed row are put on the change log, applied here).
+    """
+    from kb import search
     from kb.services.reference import load_reference_data
 
     count = load_reference_data()
     db.session.commit()
+    search.sync_index()
     click.echo(f"{count} referensposter inlästa.")
 
 

@@ -46,22 +46,21 @@ def check_database(head: str | None) -> tuple[dict[str, Any], str | None]:
 
 
 def _index_summary() -> dict[str, Any]:
-    """Cheap enough to poll every few seconds: open the index, count what is pending.
+    """Cheap enough to poll every second: read only. The worker's shared searcher (reopened
+    only when the index has a new commit, as for a search), its change-log position, and
+    how many changes are waiting for a writer (``kb index follow``) to apply.
 
     (``search.index_status()`` compares every document with the database: right for
-    ``kb index status``, too slow for a load balancer's probe on a large index.) A fresh
-    searcher, not the shared one, so the probe sees the index as it is on disk.
+    ``kb index status``, too slow for a load balancer's probe on a large index.)
     """
     from kb import search
     from kb.models import IndexChange
     from kb.search.schema import META_ID
-    from kb.search.store import Meta
 
     store = current_app.extensions[search.EXTENSION]
-    with store.index().searcher() as searcher:  # IndexMissing when missing or damaged
-        stored = searcher.document(id=META_ID)
-        meta = Meta.from_json(stored.get("meta") if stored else None)
-        documents = searcher.doc_count() - (1 if stored else 0)
+    searcher = store.searcher()  # IndexMissing when missing or damaged
+    meta = store.meta(searcher)
+    documents = searcher.doc_count() - (1 if searcher.document(id=META_ID) else 0)
     pending = db.session.execute(
         select(func.count()).where(IndexChange.id > meta.last)).scalar_one()
     return {"documents": documents, "last_applied_change": meta.last, "pending_changes": pending}
@@ -70,24 +69,16 @@ def _index_summary() -> dict[str, Any]:
 def check_index() -> tuple[dict[str, Any], str | None]:
     """The index's state; lagging behind is normal under load, unreadable is not.
 
-    A missing or damaged index is rebuilt from the database right here: a node taken out
-    of rotation gets no searches, so nothing else would repair it.
+    Never repairs anything: a probe that rebuilt an index would turn a load balancer's
+    polling into writes. A node whose index cannot be read is taken out of rotation; the
+    follower (``kb index follow``) or ``kb reindex`` rebuilds it.
     """
-    from kb import search
-
     try:
         return {"ok": True, **_index_summary()}, None
     except SQLAlchemyError:
         raise
     except Exception as exc:  # any failure to read the index
-        log.warning("health check: index unreadable (%r); rebuilding", exc)
-    try:
-        search.sync_index()
-        return {"ok": True, "repaired": True, **_index_summary()}, None
-    except SQLAlchemyError:
-        raise
-    except Exception as exc:  # the rebuild failed too: take the node out
-        log.error("health check: index cannot be rebuilt: %r", exc)
+        log.warning("health check: index unreadable: %r", exc)
         return {"ok": False}, INDEX_BROKEN
 
 

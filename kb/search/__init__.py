@@ -1,19 +1,25 @@
 """Search: a Whoosh index that understands Swedish, fed by the ``index_changes`` outbox.
 
 The database is the source of truth. Every change to a case writes an ``IndexChange`` row
-in the same transaction; :func:`sync_index` (after a commit), start-up and every search
-apply pending rows when they can get the Whoosh writer lock. A missing or damaged index
+in the same transaction. Only writers apply those rows to the index (and prune the applied
+ones): :func:`sync_index` after an editor's commit, start-up, and ``kb index follow``, the
+follower a production node runs beside gunicorn (:func:`follow`). A search only reads: it
+searches the newest committed index, and the cases it shows are loaded from the database
+as published now, so a change made on another node is searchable once the follower has
+applied it (about a second) and a withdrawn case is never shown. A missing or damaged index
 is rebuilt from the database.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb.extensions import db
 from kb.search import analysis, engine, indexer
 from kb.search.engine import Hit, SearchResult
 from kb.search.params import SearchParamError, SearchParams, parse_params
@@ -29,6 +35,7 @@ __all__ = [
     "SearchParams",
     "SearchResult",
     "SearchUnavailable",
+    "follow",
     "index_status",
     "init_app",
     "parse_params",
@@ -48,7 +55,7 @@ def init_app(app: Flask) -> None:
     if app.config["SEARCH_CATCH_UP_ON_START"]:
         with app.app_context():
             try:  # without waiting for the lock: whoever holds it is catching up already
-                _with_index(lambda store: indexer.catch_up(store, 0))
+                _with_index(lambda store: _apply(store, 0))
             except SQLAlchemyError as exc:  # e.g. before `kb db upgrade` created the tables
                 log.debug("search index not caught up at start-up: %s", exc)
 
@@ -90,21 +97,39 @@ def _with_index(action: Callable[[IndexStore], T]) -> T:
             raise SearchUnavailable(str(again)) from again
 
 
-def _catch_up(store: IndexStore, timeout: float) -> None:
-    try:
-        indexer.catch_up(store, timeout)
-    except SQLAlchemyError as exc:
-        log.warning("search index catch-up skipped: %s", exc)
+def _apply(store: IndexStore, timeout: float) -> int:
+    applied = indexer.catch_up(store, timeout)
+    if applied:
+        indexer.prune_applied(store)
+    return applied
 
 
 def sync_index() -> int:
     """Apply committed changes to the index (call after every commit that changed cases).
 
     Waits up to ``INDEX_LOCK_TIMEOUT`` seconds for the writer lock; if another process
-    holds it longer, that process or the next search applies the changes. Returns how
-    many change-log rows were applied.
+    holds it longer, that process (or the follower) applies the changes. Returns how many
+    change-log rows were applied.
     """
-    return _with_index(lambda store: indexer.catch_up(store, current_app.config["INDEX_LOCK_TIMEOUT"]))
+    return _with_index(lambda store: _apply(store, current_app.config["INDEX_LOCK_TIMEOUT"]))
+
+
+def follow(interval: float, stopped: Callable[[], bool]) -> None:
+    """Apply the change log to this node's index every ``interval`` seconds until
+    ``stopped()``: changes committed on other nodes (or by a writer that could not get the
+    index lock) become searchable here. A database outage is waited out."""
+    while not stopped():
+        try:
+            sync_index()
+        except SQLAlchemyError as exc:
+            log.warning("index follower: database unavailable (%s); retrying", exc.__class__.__name__)
+        except SearchUnavailable as exc:
+            log.error("index follower: index cannot be rebuilt (%s); retrying", exc)
+        finally:
+            db.session.remove()
+        deadline = time.monotonic() + interval
+        while not stopped() and time.monotonic() < deadline:
+            time.sleep(min(0.1, interval))
 
 
 def rebuild_index() -> int:
@@ -121,11 +146,8 @@ def index_status() -> dict[str, Any]:
 
 
 def search(params: SearchParams) -> SearchResult:
-    """Search published cases (catching up first if another process changed some)."""
-    def run(store: IndexStore) -> SearchResult:
-        _catch_up(store, 0)
-        return engine.run_search(store, params)
-    return _with_index(run)
+    """Search published cases in the newest committed index (reads only)."""
+    return _with_index(lambda store: engine.run_search(store, params))
 
 
 def related_cases(case: Any, limit: int = 4) -> list:

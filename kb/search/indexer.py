@@ -159,8 +159,14 @@ def catch_up(store: IndexStore, timeout: float) -> int:
             applied, meta = apply_changes(writer, session, meta)
         if applied:
             log.info("search index: applied %d change(s)", applied)
-            prune(session, meta, current_app.config.get("INDEX_CHANGES_KEEP_DAYS", KEEP_DAYS))
         return applied
+
+
+def prune_applied(store: IndexStore) -> int:
+    """Delete the change-log rows this node's index has committed, once old enough (writer
+    paths only: after an editor's commit, at start-up and in ``kb index follow``)."""
+    with _session() as session:
+        return prune(session, store.meta(), current_app.config.get("INDEX_CHANGES_KEEP_DAYS", KEEP_DAYS))
 
 
 def prune(session: Session, meta: Meta, keep_days: float) -> int:

@@ -1,18 +1,20 @@
 """Two app nodes on one PostgreSQL database, each with its own index folder.
 
-An editor works on node A; readers search on node B. B's index catches up from the
-database's change log (``index_changes``), so the edit is searchable there within seconds
-without anyone telling B.
+An editor works on node A; readers search on node B. B's follower (``kb index follow``, as
+deploy/systemd runs it beside gunicorn) applies the database's change log
+(``index_changes``) to B's index, so the edit is searchable there within seconds without
+anyone telling B; B's web workers only read.
 """
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from tests.production.servers import Browser, Server, create_user, get
+from tests.production.servers import KB, ROOT, Browser, Server, create_user, get
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 PASSWORD = "Noderna-delar-databas-2026"
@@ -42,7 +44,15 @@ def nodes(database_url, tmp_path):
     create_user(a.env, "nod@example.se", PASSWORD)
     a.start()
     b.start()
+    followers = [subprocess.Popen([KB, "index", "follow", "--interval", "0.2"], cwd=ROOT,  # noqa: S603
+                                  env=node.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                 for node in (a, b)]
+    for follower in followers:  # its first line comes once it is following
+        assert follower.stdout.readline().startswith("Följer ändringsloggen")
     yield a, b
+    for follower in followers:
+        follower.terminate()
+        assert follower.wait(30) == 0  # TERM: a clean stop
     a.stop()
     b.stop()
 

@@ -65,18 +65,19 @@ def test_a_destroyed_index_takes_the_node_out_and_the_probe_repairs_nothing(app,
 
 
 def test_probes_share_the_workers_searcher(app, client, make_case, monkeypatch):
-    import kb.search.store as store_module
+    from whoosh.index import FileIndex
 
     make_case()
     search.sync_index()
     client.get("/healthz")
+    store = app.extensions[search.EXTENSION]
+    shared = store.searcher()
     opened = []
-    real = store_module._open_searcher
-    monkeypatch.setattr(store_module, "_open_searcher", lambda *a: opened.append(1) or real(*a))
+    real = FileIndex.searcher
+    monkeypatch.setattr(FileIndex, "searcher", lambda *a, **k: opened.append(1) or real(*a, **k))
     for _ in range(5):
         assert client.get("/healthz").status_code == 200
-    assert opened == []
+    assert opened == [] and store.searcher() is shared
     make_case(title="Ett exempel till", slug="ett-exempel-till")
-    search.sync_index()  # a new commit: the next probe (or search) reopens once
+    search.sync_index()  # a new commit: the next probe (or search) sees it
     assert client.get("/healthz").get_json()["checks"]["index"]["documents"] == 2
-    assert client.get("/healthz").status_code == 200 and opened == [1]

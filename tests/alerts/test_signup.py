@@ -12,7 +12,11 @@ from tests.alerts.conftest import link_in
 
 @pytest.fixture
 def tagged(make_case):
-    return make_case(title="Barnbokslut i Umeå", slug="barnbokslut-umea", tags=["barnbokslut"])
+    from kb import search
+
+    case = make_case(title="Barnbokslut i Umeå", slug="barnbokslut-umea", tags=["barnbokslut"])
+    search.sync_index()  # as an editor's save does (searches only read the index)
+    return case
 
 
 def sign_up(client, email="strateg@kommun.se", typ="tagg", varde="barnbokslut", rytm="daily"):

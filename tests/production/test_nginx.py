@@ -25,7 +25,9 @@ def site(tmp_path_factory, _test_database):
     tmp = tmp_path_factory.mktemp("nginx")
     database_url = _test_database.fresh(tmp) if hasattr(_test_database, "fresh") else _test_database.reset()
     server = Server(database_url, tmp / "index", workers=2,
-                    env={"KB_PROXY_COUNT": "1", "KB_ACCESS_LOG": ""})
+                    env={"KB_PROXY_COUNT": "1", "KB_ACCESS_LOG": "",
+                         "KB_TRUSTED_HOSTS": "127.0.0.1",  # Server.start() probes gunicorn directly
+                         "KB_REVIEW_FOUR_EYES": "false"})  # one editor publishes her own cases
     nginx = Nginx(server.port, tmp / "nginx")
     server.env["KB_BASE_URL"] = nginx.base_url
     create_user(server.env, "mikro@example.se", PASSWORD, role="admin")

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from kb.models import Case
 from kb.sharing.privacy import public_contacts
+from kb.urls import origin
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,14 @@ def _fetcher():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     static = _static_dir()
-    origin = current_app.config["BASE_URL"].rstrip("/")
+    site = origin()
 
     class StaticOnly(URLFetcher):
         """Serves our own static files; refuses every other URL (no network, no file://)."""
 
         def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
             parts = urlsplit(url)
-            if f"{parts.scheme}://{parts.netloc}" != origin or not parts.path.startswith("/static/"):
+            if f"{parts.scheme}://{parts.netloc}" != site or not parts.path.startswith("/static/"):
                 raise ValueError(f"not fetched while rendering a PDF: {url[:200]}")
             path = (static / parts.path.removeprefix("/static/")).resolve()
             if static not in path.parents or not path.is_file():
@@ -72,9 +73,9 @@ def render(title: str, cases: list[Case], single: bool = False) -> bytes:
 
     html = render_template("pdf/document.html", title=title, cases=cases, single=single,
                            today=dt.date.today(), nested_body=nested_body, contacts=public_contacts,
-                           origin=current_app.config["BASE_URL"].rstrip("/"))
+                           origin=origin())
     fetcher = _fetcher()
     styles = [CSS(filename=str(_static_dir() / name), url_fetcher=fetcher) for name in STYLESHEETS]
-    document = HTML(string=html, base_url=current_app.config["BASE_URL"], url_fetcher=fetcher)
+    document = HTML(string=html, base_url=origin(), url_fetcher=fetcher)
     return document.write_pdf(stylesheets=styles, pdf_tags=True,
                               custom_metadata=False, uncompressed_pdf=False)

@@ -19,10 +19,10 @@ def send_command(no_digests: bool) -> None:
     from kb.alerts import digest, service
     from kb.extensions import db
     from kb.services.outbox import deliver_due
+    from kb.urls import origin
 
-    # Links in mails: absolute, from the configured origin (never a request's Host).
-    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context("/", base_url=base):
+    # Links in mails are absolute, from the configured origin (never a request's Host).
+    with current_app.test_request_context("/", base_url=origin()):
         service.prune()
         db.session.commit()
         queued = 0 if no_digests else digest.queue_due_digests()

@@ -5,12 +5,13 @@ import datetime as dt
 import hashlib
 import secrets
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 
 from kb.alerts.targets import Target
 from kb.extensions import db
 from kb.models import Alert, AlertToken, OutboxMail, Subscriber, utcnow
 from kb.services.outbox import queue_mail
+from kb.urls import absolute_url as absolute
 
 RHYTHMS = {"daily": "varje dag", "weekly": "varje vecka"}
 CONFIRM_DAYS = 7
@@ -22,11 +23,6 @@ SENT_KEEP = dt.timedelta(days=60)  # a sent digest's row keeps its period from b
 
 class AlertError(ValueError):
     """The sign-up cannot be done; the message is for the reader."""
-
-
-def absolute(endpoint: str, **values: object) -> str:
-    """A link for a mail, from the configured origin (``KB_BASE_URL``), never the request's Host."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _hash(raw: str) -> str:

@@ -53,17 +53,17 @@ def test_end_to_end_a_published_case_reaches_the_subscriber_exactly_once(app, ru
     text = message.get_content()
     assert "== Taggen barnbokslut ==" in text
     assert "Barnbokslut i Umeå" in text and "Umeå redovisar barnens villkor" in text
-    assert "http://127.0.0.1:5000/exempel/barnbokslut-umea" in text
+    assert "http://kb.test/exempel/barnbokslut-umea" in text
     assert "Något annat" not in text and "Gammalt barnbokslut" not in text  # not new
     unsubscribe = message["List-Unsubscribe"]
-    assert unsubscribe.startswith("<http://127.0.0.1:5000/bevakning/avsluta/")
+    assert unsubscribe.startswith("<http://kb.test/bevakning/avsluta/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/bevakning/" in link_in(text, "/bevakning/")  # manage-all link
     sent = db.session.execute(db.select(OutboxMail).filter_by(status="sent")).scalars().all()
     assert [row.body for row in sent if row.dedupe_key] == [""]  # the links are not kept
 
     client = app.test_client()  # one click, as a mail provider does it
-    path = unsubscribe.strip("<>").split("127.0.0.1:5000", 1)[1]
+    path = unsubscribe.strip("<>").split("kb.test", 1)[1]
     response = client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200, path
     assert "vi har raderat" in response.get_data(as_text=True), path

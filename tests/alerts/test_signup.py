@@ -46,9 +46,9 @@ def test_double_opt_in_nothing_is_sent_before_the_link_is_confirmed(client, tagg
     text = message.get_content()
     assert "Taggen barnbokslut" in text and "7 dagar" in text
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # every mail has it
-    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/bevakning/avsluta/")
+    assert message["List-Unsubscribe"].startswith("<http://kb.test/bevakning/avsluta/")
     confirm_path = link_in(text, "/bevakning/bekrafta/")
-    assert text.count("http://127.0.0.1:5000/bevakning/bekrafta/") == 1  # the configured origin
+    assert text.count("http://kb.test/bevakning/bekrafta/") == 1  # the configured origin
     alert = db.session.execute(db.select(Alert)).scalar_one()
     assert alert.confirmed_at is None
 

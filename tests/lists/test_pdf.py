@@ -40,7 +40,7 @@ def test_list_pdf_has_a_cover_every_case_its_link_and_is_tagged_swedish(client, 
     assert "Underlag till nämnden" in text
     for expected in ("Barnbokslut i Umeå", "Ungdomsråd i Västerås", "Umeå redovisar barnens villkor",
                      "Bakgrund", "Genomförande", "Resultat", "Lärdomar", "Fakta",
-                     "http://127.0.0.1:5000/exempel/barnbokslut-umea", "Sida 2"):
+                     "http://kb.test/exempel/barnbokslut-umea", "Sida 2"):
         assert expected in text, expected
     assert "anna.svensson@umea.se" not in text and "Anna Svensson" not in text
     assert "Tagged:          yes" in info
@@ -62,10 +62,10 @@ def test_rendering_fetches_only_our_own_static_files(app):
 
     with app.test_request_context():
         fetcher = _fetcher()
-        css = fetcher.fetch("http://127.0.0.1:5000/static/css/pdf.css")
+        css = fetcher.fetch("http://kb.test/static/css/pdf.css")
         assert b"@page" in css.read()
         for url in ("https://evil.example/spion.png", "file:///etc/passwd",
-                    "http://127.0.0.1:5000/static/../../kb/config.py", "http://127.0.0.1:5000/redaktion/"):
+                    "http://kb.test/static/../../kb/config.py", "http://kb.test/redaktion/"):
             with pytest.raises(ValueError):
                 fetcher.fetch(url)
 

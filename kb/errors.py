@@ -17,7 +17,8 @@ MESSAGES = {
     405: ("Metoden stöds inte", "Sidan kan inte användas på det sättet."),
     410: ("Exemplet finns inte längre",
           "Redaktionen har tagit bort exemplet eller dragit tillbaka det. Sök gärna efter liknande exempel."),
-    413: ("För mycket data", "Det du skickade är för stort."),
+    413: ("För mycket data", "Det du skickade är för stort. Gå tillbaka, korta texten och försök "
+                             "igen – det du skrev finns oftast kvar i formuläret."),
     429: ("För många försök", "Du har gjort för många försök på kort tid. Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel uppstod hos oss. Försök igen om en stund."),
     503: ("Tjänsten är tillfälligt otillgänglig",

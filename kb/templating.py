@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import Flask, request, url_for
 
+from kb.markup import MAX_SOURCE_LENGTH
 from kb.routing import query_args
 from kb.slugs import slugify
 from kb.urls import absolute_url
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     from kb.sharing.privacy import public_contacts  # kb.sharing imports this module
 
     app.jinja_env.globals["public_contacts"] = public_contacts
+    app.jinja_env.globals["max_body_length"] = MAX_SOURCE_LENGTH
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -167,3 +167,9 @@ def test_plain_prose_goes_through_the_cleaner_too(monkeypatch):
     monkeypatch.setattr(markup._renderer.cleaner, "clean", lambda html: cleaned.append(html) or real(html))
     render_markdown("## Bakgrund\n\nVanlig text utan något särskilt.")
     assert len(cleaned) == 1
+
+
+def test_the_body_fields_tell_the_browser_their_limit(client, clients, draft):
+    assert f'maxlength="{MAX_SOURCE_LENGTH}"' in client.get("/tipsa").get_data(as_text=True)
+    page = clients["editor"].get(f"/redaktion/exempel/{draft.id}/redigera").get_data(as_text=True)
+    assert f'maxlength="{MAX_SOURCE_LENGTH}"' in page

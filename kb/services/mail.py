@@ -38,13 +38,17 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+def _keeps_links() -> bool:
+    """A developer needs the link in the logged mail; in production its token is scrubbed."""
+    return bool(current_app.debug or current_app.testing or os.environ.get("KB_DEV") == "1")
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send one plain-text message; raises :class:`MailError` when SMTP fails."""
     message = build_message(to, subject, body)
     if not current_app.config.get("MAIL_SERVER"):
         outbox().append(message)
-        # A developer needs the link in the log; in production its token is scrubbed.
-        dev = current_app.debug or current_app.testing or os.environ.get("KB_DEV") == "1"
+        dev = _keeps_links()
         log.warning("e-mail not sent (KB_MAIL_SERVER is not set); it would have said:\n"
                     "To: %s\nSubject: %s\n\n%s", to, subject, body, extra={"kb_keep_tokens": dev})
         return
@@ -100,7 +104,7 @@ class Connection:
             outbox().append(message)
             log.warning("e-mail not sent (KB_MAIL_SERVER is not set); it would have said:\n"
                         "To: %s\nSubject: %s\n\n%s", message["To"], message["Subject"],
-                        message.get_content())
+                        message.get_content(), extra={"kb_keep_tokens": _keeps_links()})
             return
         try:
             if self._smtp is None:

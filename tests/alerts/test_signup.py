@@ -161,3 +161,12 @@ def test_an_admin_finds_and_deletes_an_address(client, tagged, mails, login):
     assert response.status_code == 303
     assert db.session.scalar(db.select(db.func.count(Subscriber.id))) == 0
     assert db.session.scalar(db.select(db.func.count(Alert.id))) == 0
+
+
+def test_in_development_the_logged_confirmation_keeps_its_link(client, tagged, mails, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="kb.services.mail"):
+        sign_up(client)
+    path = link_in(mails[0].get_content(), "/bevakning/bekrafta/")
+    assert path in caplog.text  # `make run`: the developer opens the link from the console

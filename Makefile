@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export KB_DEV ?= 1
+# Development mode (a public dev key, http://127.0.0.1:5000) only for `make run` and the tests;
+# `make serve` and everything else need the production settings (README "Drift").
+run test check: export KB_DEV := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help run test check lint lock bench install db seed clean browser-deps serve stress audit

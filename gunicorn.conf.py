@@ -4,7 +4,7 @@ Everything can be set with ``KB_*`` environment variables; see README, section "
 """
 import os
 
-from kb.serving import ACCESS_LOG_FORMAT, default_workers, warm_up
+from kb.serving import ACCESS_LOG_FORMAT, check_startup, default_workers, warm_up
 
 wsgi_app = "kb:create_app()"
 bind = os.environ.get("KB_BIND", "127.0.0.1:8000").split(",")
@@ -35,6 +35,12 @@ loglevel = os.environ.get("KB_LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("KB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Signals (HUP: graceful reload, TERM: graceful stop) are the control interface.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Refuse to serve with a development key, without KB_BASE_URL, or with per-process
+    rate limits in several workers (README "Drift", SECURITY.md)."""
+    check_startup(os.environ, server.cfg.workers, server.log.error_log)
 
 
 def post_worker_init(worker):

@@ -101,7 +101,8 @@ def prepare_instance(tmp: Path) -> dict[str, str]:
     """A throw-away database with the seed cases; returns the environment for both servers."""
     env = dict(os.environ, KB_DATABASE_URL=f"sqlite:///{tmp / 'kb.sqlite3'}",
                KB_INDEX_DIR=str(tmp / "index"), KB_INSTANCE_PATH=str(tmp),
-               KB_SECRET_KEY="bench-only", KB_LOG_LEVEL="WARNING",
+               KB_SECRET_KEY="bench-only", KB_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+               KB_LOG_LEVEL="WARNING",
                # No access log on either side: it costs both the same and would flatter the ratio.
                KB_ACCESS_LOG="", KB_WORKERS=str(WORKERS), PYTHONPATH=str(ROOT),
                KB_PROXY_COUNT="1", KB_BASE_URL=f"http://{HOST}")

@@ -102,6 +102,11 @@ def _snapshot_connection() -> sa.Connection:
     return conn
 
 
+# Never in a backup: a live session token signs a cookie into that account (restored users
+# sign in again; an empty token matches no session, kb/auth.py).
+SCRUBBED = {"users": {"session_token": ""}}
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -111,10 +116,21 @@ def _sha256(path: Path) -> str:
 
 
 def write_backup(directory: Path) -> BackupResult:
-    """Dump every table and every case into ``directory`` (new or empty)."""
+    """Dump every table and every case into ``directory`` (new or empty), readable by the
+    owner only: it holds password hashes and contact data."""
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"Mappen {directory} är inte tom; välj en ny mapp för säkerhetskopian.")
-    (directory / "tables").mkdir(parents=True, exist_ok=True)
+    old_umask = os.umask(0o077)  # files 0600, folders 0700, whatever the caller's umask
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)
+        return _write_backup(directory)
+    finally:
+        os.umask(old_umask)
+
+
+def _write_backup(directory: Path) -> BackupResult:
+    (directory / "tables").mkdir(exist_ok=True)
     conn = _snapshot_connection()
     try:
         revision = _revision(conn)
@@ -144,9 +160,11 @@ def _dump_table(conn: sa.Connection, table: sa.Table, path: Path) -> int:
     order = list(table.primary_key.columns) or list(table.columns)
     result = conn.execution_options(yield_per=BATCH).execute(sa.select(table).order_by(*order))
     count = 0
+    scrub = SCRUBBED.get(table.name, {})
     with path.open("w", encoding="utf-8") as fh:
         for row in result.mappings():
-            fh.write(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
+            values = {k: _encode(v) for k, v in row.items()} | scrub
+            fh.write(json.dumps(values, ensure_ascii=False) + "\n")
             count += 1
     return count
 

@@ -15,8 +15,12 @@ from kb.extensions import db
 
 def _create_app() -> Flask:
     from kb import create_app
+    from kb.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # a message for the operator, not a traceback
+        raise click.ClickException(str(exc)) from exc
 
 
 def main() -> None:

@@ -15,6 +15,10 @@ DEV_BASE_URL = "http://127.0.0.1:5000"
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
+class ConfigError(RuntimeError):
+    """A setting production needs is missing or unusable; the message says which."""
+
+
 class Config:
     """Defaults for every environment; paths are filled in from the instance folder."""
 
@@ -35,7 +39,11 @@ class Config:
     # Worker processes that parse and render bulk imports: turned on by `kb import` only,
     # never in a web worker (kb/workers.py).
     BULK_WORKERS = False
-    WTF_CSRF_TIME_LIMIT = None
+    # A form's security token lasts a working day; an older form asks to be reloaded.
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # An editor's session ends after 12 idle hours (re-signed on every request, kb/security.py);
+    # "remember me" lasts at most 14 days and is not extended by use.
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -129,7 +137,9 @@ def _require_secret_key(app: Flask) -> None:
     if is_dev(app):
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
         return
-    raise RuntimeError(
+    raise ConfigError(
+        "KB_SECRET_KEY saknas: sätt en lång slumpsträng i produktion, t.ex. "
+        "KB_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'). "
         "KB_SECRET_KEY must be set in production (set KB_DEV=1 for local development)."
     )
 
@@ -140,7 +150,8 @@ def _configure_origin(app: Flask) -> None:
     base = app.config.get("BASE_URL")
     if not base:
         if not local:
-            raise RuntimeError(
+            raise ConfigError(
+                "KB_BASE_URL saknas: webbplatsens adress, t.ex. https://kunskapsbanken.example.se. "
                 "KB_BASE_URL must be set in production: the site's address, e.g. "
                 "KB_BASE_URL=https://kunskapsbanken.example.se (set KB_DEV=1 for local development)."
             )
@@ -148,7 +159,7 @@ def _configure_origin(app: Flask) -> None:
     try:
         app.config["BASE_URL"] = parse_origin(base)
     except OriginError as exc:
-        raise RuntimeError(str(exc)) from exc
+        raise ConfigError(str(exc)) from exc
     parts = urlsplit(app.config["BASE_URL"])
     app.config["PREFERRED_URL_SCHEME"] = parts.scheme
     extra = app.config.get("TRUSTED_HOSTS") or []

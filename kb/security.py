@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, render_template, request, session
 from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import RateLimitExceeded
@@ -40,8 +40,11 @@ SECURITY_HEADERS = {
 # Pages with personal data, one-time links or a session's CSRF token must not be cached.
 PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-losenord", "/tipsa", "/bevak")
 HSTS = "max-age=31536000; includeSubDomains"
-CSRF_MESSAGE = ("Formuläret kunde inte skickas eftersom säkerhetsnyckeln saknas eller är för gammal. "
-                "Ladda om sidan och försök igen.")
+CSRF_MESSAGE = ("Formuläret kunde inte skickas eftersom säkerhetsnyckeln saknas eller är för gammal "
+                "(ett formulär gäller i 8 timmar). Ladda om sidan och försök igen.")
+# Typed again by the user rather than shown back on a page.
+SECRET_FIELDS = frozenset({"password", "confirm", "current_password", "new_password", "csrf_token"})
+KEPT_FIELD_LIMIT = 20_000
 UNTRUSTED_HOST_MESSAGE = "Kunskapsbanken svarar inte på den här adressen."
 
 
@@ -75,6 +78,19 @@ def _secure_cookies(response: Response) -> None:
         response.headers.add("Set-Cookie", cookie)
 
 
+def _kept_fields() -> list[tuple[str, str]]:
+    """What the user typed into the refused form, to copy into the reloaded one."""
+    return [(name, value[:KEPT_FIELD_LIMIT]) for name, value in request.form.items(multi=True)
+            if name not in SECRET_FIELDS and value.strip()][:50]
+
+
+def _refresh_editor_session() -> None:
+    """Re-sign a signed-in editor's session cookie on every request, so that
+    PERMANENT_SESSION_LIFETIME (checked on the cookie's signature time) counts idle time."""
+    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) and "_user_id" in session:
+        session.modified = True
+
+
 def init_app(app: Flask) -> None:
     """Call before other extensions add ``after_request`` hooks, so ours runs last."""
     app.session_interface = HttpsAwareSessionInterface()
@@ -96,7 +112,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(exc: CSRFError):
-        return error_response(400, CSRF_MESSAGE)
+        if request.path.startswith("/api/") or request.is_json:
+            return error_response(400, CSRF_MESSAGE)
+        from kb.auth import safe_next_url
+
+        return render_template("errors/csrf.html", message=CSRF_MESSAGE,
+                               form_url=safe_next_url(request.path) or "/", kept=_kept_fields()), 400
+
+    app.before_request(_refresh_editor_session)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded):

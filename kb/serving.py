@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 
 import click
 from flask import Flask
@@ -28,6 +29,43 @@ def default_workers(cores: int | None = None) -> int:
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return min(2 * cores + 1, MAX_DEFAULT_WORKERS)
+
+
+def startup_problems(env: Mapping[str, str], workers: int) -> tuple[list[str], list[str]]:
+    """What stops (first list) or should worry (second) an operator starting gunicorn.
+
+    Serving never signs sessions with the development key, and with several workers the
+    rate limits only hold when the workers share their counters (Redis).
+    """
+    refuse: list[str] = []
+    warn: list[str] = []
+    dev = env.get("KB_DEV") == "1"
+    if not env.get("KB_SECRET_KEY"):
+        refuse.append("KB_SECRET_KEY saknas: kb serve använder aldrig utvecklingsnyckeln. "
+                      "Set KB_SECRET_KEY (a long random string, the same on every node).")
+    if not env.get("KB_BASE_URL") and not dev:
+        refuse.append("KB_BASE_URL saknas: webbplatsens adress, t.ex. https://kunskapsbanken.example.se. "
+                      "Set KB_BASE_URL; every link and the allowed host name come from it.")
+    storage = env.get("KB_RATELIMIT_STORAGE_URI") or "memory://"
+    limits_on = (env.get("KB_RATELIMIT_ENABLED") or "true").lower() not in ("false", "0")
+    if limits_on and workers > 1 and storage.startswith("memory"):
+        message = (f"KB_RATELIMIT_STORAGE_URI={storage} med {workers} arbetsprocesser: varje process "
+                   "räknar för sig och spärren mot lösenordsgissning blir {workers} gånger svagare. "
+                   "Use shared storage, e.g. KB_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0, "
+                   "or KB_WORKERS=1.").replace("{workers}", str(workers))
+        (warn if dev else refuse).append(message)
+    return refuse, warn
+
+
+def check_startup(env: Mapping[str, str], workers: int, log: logging.Logger) -> None:
+    """Log every problem; exit (status 1) when serving would be unsafe."""
+    refuse, warn = startup_problems(env, workers)
+    for message in warn:
+        log.warning("VARNING / WARNING: %s", message)
+    if refuse:
+        for message in refuse:
+            log.error("%s", message)
+        sys.exit(1)
 
 
 def warm_up(app: Flask) -> None:
@@ -94,5 +132,8 @@ def serve_command(bind: str | None, workers: int | None) -> None:
         os.environ["KB_BIND"] = bind
     if workers:
         os.environ["KB_WORKERS"] = str(workers)
+    refuse, _ = startup_problems(os.environ, int(os.environ.get("KB_WORKERS") or default_workers()))
+    if refuse:  # gunicorn.conf.py checks again (and warns) for a direct `gunicorn -c`
+        raise click.ClickException("\n".join(refuse))
     # A fixed argument list, no shell: gunicorn replaces this process (signals reach it).
     os.execv(gunicorn, [gunicorn, "--config", CONFIG_FILE])  # nosec B606

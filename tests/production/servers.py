@@ -46,6 +46,10 @@ class Server:
             **os.environ, "KB_DATABASE_URL": database_url, "KB_INDEX_DIR": str(index_dir),
             "KB_SECRET_KEY": "stress-and-tests-only", "KB_BIND": f"127.0.0.1:{self.port}",
             "KB_BASE_URL": self.url,
+            # Several workers share their rate-limit counters, as in production (only the
+            # routes with limits touch Redis).
+            "KB_RATELIMIT_STORAGE_URI": os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "KB_RATELIMIT_KEY_PREFIX": f"kbtest-{self.port}-{os.getpid()}",
             "KB_WORKERS": str(workers), "KB_INSTANCE_PATH": str(index_dir.parent / "instance"),
             **(env or {}),
         }

@@ -50,21 +50,26 @@ run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
 # The suite runs once per database. Tests that do not touch the database (analysis, markup,
 # the search corpus, the browser) run in the SQLite pass only (--only-db-tests); pytest-xdist
 # spreads the tests over the cores. Exit 5 (nothing collected) is not a failure of a pass.
-PYTEST_PARALLEL ?=
+PYTEST_PARALLEL ?= -n auto --dist loadgroup
 PYTEST_REPORT ?= --durations=25
 PYTEST = $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_REPORT)
 
-test: $(VENV)/.locked-test $(VENV)/.locked-browser browser-deps ## Whole suite on SQLite and PostgreSQL, ruff and bandit (< 6 min)
-	$(BIN)/ruff check kb tests migrations wsgi.py
+# Linters and the type checker, shared by `make test` and `make check`. mypy runs once
+# pyproject.toml has a [tool.mypy] section (and mypy is in the test extra).
+LINT = $(BIN)/ruff check kb tests migrations wsgi.py
+TYPECHECK = if grep -q '^\[tool\.mypy\]' pyproject.toml; then $(BIN)/mypy; \
+	else echo "no [tool.mypy] in pyproject.toml: no type check"; fi
+
+test: $(VENV)/.locked-test $(VENV)/.locked-browser browser-deps ## Whole suite on SQLite and PostgreSQL, ruff, bandit and the type checker (< 6 min)
+	$(LINT)
+	@$(TYPECHECK)
 	$(BIN)/bandit -q -c pyproject.toml -r kb migrations scripts wsgi.py gunicorn.conf.py
 	$(PYTEST) --db=sqlite || test $$? -eq 5
 	$(PYTEST) --db=postgresql --only-db-tests || test $$? -eq 5
 
-# The edit-run loop: linters, the type checker (once it is configured) and the fast tests.
-CHECKERS = $(BIN)/ruff check kb tests migrations wsgi.py
-
-check: $(VENV)/.locked-test ## Ruff, the type checker and the fast tests on SQLite (< 60 s): run it before every commit
-	$(CHECKERS)
+check: $(VENV)/.locked-test ## Ruff, the type checker and the fast tests on SQLite (< 60 s): while you work
+	$(LINT)
+	@$(TYPECHECK)
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not browser" --db=sqlite || test $$? -eq 5
 
 browser-deps: ## Install Chromium, fonts and axe-core for tests/browser when missing (fast if present)
@@ -80,7 +85,7 @@ audit: $(VENV)/.locked-audit ## Check the installed packages for known vulnerabi
 	$(BIN)/python scripts/audit.py
 
 lint: $(VENV)/.locked-test ## Run ruff only
-	$(BIN)/ruff check kb tests migrations wsgi.py
+	$(LINT)
 
 N ?= 1000
 

@@ -33,8 +33,9 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     # Preview cards and other instance files go to a directory of the session's own, not to
     # the developer's instance/ (and never to another xdist worker's).
-    if not os.environ.get("KB_INSTANCE_PATH"):
+    if not os.environ.get("KB_INSTANCE_PATH") or os.environ.get("KB_TEST_OWN_INSTANCE"):
         os.environ["KB_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="kb-test-instance-")
+        os.environ["KB_TEST_OWN_INSTANCE"] = "1"  # xdist workers inherit it: each makes its own
 
 
 def pytest_report_header(config):
@@ -45,7 +46,8 @@ def pytest_report_header(config):
 
 
 # A test that uses none of these runs on no database of this pass's choosing.
-DATABASE_FIXTURES = {"database_url", "empty_database_url", "_test_database", "pg_schemas", "db_backend"}
+DATABASE_FIXTURES = {"database_url", "module_database_url", "empty_database_url", "_test_database",
+                     "pg_schemas", "db_backend"}
 
 
 def uses_the_backend(item: pytest.Item) -> bool:
@@ -55,9 +57,22 @@ def uses_the_backend(item: pytest.Item) -> bool:
     return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+def shares_a_module_fixture(item: pytest.Item) -> bool:
+    """Whether ``item`` uses a module-scoped fixture (a server shared by the module's tests)."""
+    info = getattr(item, "_fixtureinfo", None)
+    return bool(info) and any(defs and defs[-1].scope == "module"
+                              for defs in info.name2fixturedefs.values())
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` run in the PostgreSQL pass only; with ``--only-db-tests``
-    the tests that cannot depend on the backend are left out (they ran in the SQLite pass)."""
+    the tests that cannot depend on the backend are left out (they ran in the SQLite pass).
+    Under pytest-xdist (``--dist loadgroup``) the tests sharing a module fixture stay in one
+    process, so the module's server starts once."""
+    for item in items:
+        if shares_a_module_fixture(item) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     if config.getoption("--only-db-tests"):
         kept = [item for item in items if uses_the_backend(item)]
         left_out = [item for item in items if not uses_the_backend(item)]
@@ -126,6 +141,15 @@ def database_url(_test_database, tmp_path) -> str:
     return _test_database.fresh(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def module_database_url(_test_database, tmp_path_factory) -> str:
+    """Like ``database_url``, for a server shared by a module's tests. On PostgreSQL it is the
+    session's schema, which ``database_url`` empties: a module uses one or the other."""
+    if isinstance(_test_database, databases.PostgresTestDatabase):
+        return _test_database.reset()
+    return _test_database.fresh(tmp_path_factory.mktemp("module-db"))
+
+
 @pytest.fixture
 def empty_database_url(request, db_backend, tmp_path):
     """An empty database (no tables) on this pass's backend, for migration tests."""
@@ -162,9 +186,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def case_data():
-    """A valid case in the import format; tests change what they need."""
+    """A valid case in the import format; tests change what they need (a fresh dict per call)."""
     def make(**changes):
         data = {
             "title": "Barnkonsekvensanalys i budgetarbetet",

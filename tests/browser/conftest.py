@@ -63,8 +63,10 @@ def _is_browser_test(item: pytest.Item) -> bool:  # hooks here see the whole sui
     return BROWSER_DIR in Path(item.path).parents
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test here ``browser``; skip them when the browser is missing (not in CI)."""
+    """Mark every test here ``browser``; skip them when the browser is missing (not in CI).
+    Under pytest-xdist they share one process (one live server, one Chromium)."""
     reason = "browser tests need " + ", ".join(MISSING) + ": run `make browser-deps`"
     # The pages do not depend on the database engine; one pass (SQLite) is enough for them.
     other_pass = config.getoption("--db", default="sqlite") != "sqlite"
@@ -72,6 +74,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not _is_browser_test(item):
             continue
         item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.xdist_group("browser"))
         if other_pass:
             item.add_marker(pytest.mark.skip(reason="browser tests run in the SQLite pass"))
         elif MISSING and not IN_CI:

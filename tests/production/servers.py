@@ -26,7 +26,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
+def get(url: str, timeout: float = 60.0) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
             return response.status, response.read()
@@ -56,7 +56,7 @@ class Server:
         self.env.pop("KB_DEV", None)
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 120.0) -> Server:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen([KB, "serve"], cwd=ROOT, env=self.env,  # noqa: S603
                                         stdout=self._log, stderr=subprocess.STDOUT)
@@ -187,7 +187,7 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def open(self, path: str, data: list[tuple[str, str]] | None = None,
-             timeout: float = 30.0) -> tuple[int, str, str]:
+             timeout: float = 60.0) -> tuple[int, str, str]:
         """(status, body, final URL) after redirects."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.base + path, data=body)

@@ -3,7 +3,8 @@
 An editor works on node A; readers search on node B. B's follower (``kb index follow``, as
 deploy/systemd runs it beside gunicorn) applies the database's change log
 (``index_changes``) to B's index, so the edit is searchable there within seconds without
-anyone telling B; B's web workers only read.
+anyone telling B; B's web workers only read. The bound on each wait is generous (a busy
+machine is slow, not wrong); the seconds it took are printed.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.production.servers import KB, ROOT, Browser, Server, create_user, get
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 PASSWORD = "Noderna-delar-databas-2026"
+PATIENCE = 120.0  # seconds; on a quiet machine each wait ends within a second
 
 
 def search_slugs(server: Server, query: str) -> list[str]:
@@ -42,8 +44,8 @@ def nodes(database_url, tmp_path):
     a = Server(database_url, tmp_path / "a" / "index", workers=2)
     b = Server(database_url, tmp_path / "b" / "index", workers=2)
     create_user(a.env, "nod@example.se", PASSWORD)
-    a.start()
-    b.start()
+    a.start(timeout=PATIENCE)
+    b.start(timeout=PATIENCE)
     followers = [subprocess.Popen([KB, "index", "follow", "--interval", "0.2"], cwd=ROOT,  # noqa: S603
                                   env=node.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
                  for node in (a, b)]
@@ -52,7 +54,7 @@ def nodes(database_url, tmp_path):
     yield a, b
     for follower in followers:
         follower.terminate()
-        assert follower.wait(30) == 0  # TERM: a clean stop
+        assert follower.wait(PATIENCE) == 0  # TERM: a clean stop
     a.stop()
     b.stop()
 
@@ -67,17 +69,18 @@ def test_an_edit_on_one_node_is_searchable_on_the_other_within_seconds(nodes):
         "body": "Biblioteket ordnar läxhjälp med tolkar.",
     })
     editor.publish(case_id)
-    waited = wait_for(lambda: "flersprakig-laxhjalp-i-tranemo" in search_slugs(b, "läxhjälp tolkar"), 5)
+    slug = "flersprakig-laxhjalp-i-tranemo"
+    waited = wait_for(lambda: slug in search_slugs(b, "läxhjälp tolkar"), PATIENCE)
     print(f"published on A, found on B after {waited:.2f} s")
 
     status, _ = editor.edit_case(case_id, {"title": "Flerspråkig läxhjälp med tolkar i Tranemo",
                                            "body": "Biblioteket ordnar läxhjälp med kulturtolkar."})
     assert status == 200
-    wait_for(lambda: "flersprakig-laxhjalp-i-tranemo" in search_slugs(b, "kulturtolkar"), 5)
+    wait_for(lambda: slug in search_slugs(b, "kulturtolkar"), PATIENCE)
 
     status, _, _ = editor.submit(f"/redaktion/exempel/{case_id}", where={"action": "archive"})
     assert status == 200
-    wait_for(lambda: search_slugs(b, "kulturtolkar") == [], 5)
+    wait_for(lambda: search_slugs(b, "kulturtolkar") == [], PATIENCE)
 
     for node in (a, b):  # both indexes agree with the database
         assert json.loads(get(node.url + "/healthz")[1])["checks"]["index"]["pending_changes"] == 0

@@ -100,7 +100,7 @@ def test_concurrent_writer_processes_one_killed(app, make_case):
     # The tag exists beforehand: two processes creating the same new tag at once is a
     # different race (in kb.services.cases), not the index's.
     make_case(title="Förberedelse", slug="forberedelse", tags=["prov"])
-    workers = [_worker(app, name, 12) for name in ("alfa", "beta", "gamma")]
+    workers = [_worker(app, name, 6) for name in ("alfa", "beta", "gamma")]
     victim = workers[1]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # kill it after its third round

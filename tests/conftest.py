@@ -64,15 +64,16 @@ def shares_a_module_fixture(item: pytest.Item) -> bool:
                               for defs in info.name2fixturedefs.values())
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_itemcollected(item):
+    """Under pytest-xdist (``--dist loadgroup``) the tests sharing a module fixture stay in one
+    process, so the module's server starts once."""
+    if shares_a_module_fixture(item) and not item.get_closest_marker("xdist_group"):
+        item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` run in the PostgreSQL pass only; with ``--only-db-tests``
-    the tests that cannot depend on the backend are left out (they ran in the SQLite pass).
-    Under pytest-xdist (``--dist loadgroup``) the tests sharing a module fixture stay in one
-    process, so the module's server starts once."""
-    for item in items:
-        if shares_a_module_fixture(item) and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    the tests that cannot depend on the backend are left out (they ran in the SQLite pass)."""
     if config.getoption("--only-db-tests"):
         kept = [item for item in items if uses_the_backend(item)]
         left_out = [item for item in items if not uses_the_backend(item)]

@@ -37,6 +37,7 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         } for hit in result.hits],
         "facets": {name: dict(values) for name, values in result.facets.items()},
         "suggestion": result.suggestion,
+        "translated": result.translated,
     }
 
 

@@ -2,7 +2,10 @@
 
 Every word is turned into *terms*: its stem; for a compound, the stems of its parts and of
 their contiguous runs ("folktandvården" → folktandvård, folk, tand, vård, tandvård, folktand);
-and, for terms with å/ä/ö/é, a folded twin marked with :data:`FOLD_MARK` ("°amal"). The
+and, for terms with å/ä/ö/é, a folded twin marked with :data:`FOLD_MARK` ("°amal"). Swedish
+compounds are right-headed (a "barnbokslut" is a bokslut, not a child): parts and runs that
+end the word are plain terms, the others are marked with :data:`MOD_MARK` ("›barn"), so a
+query can weigh "barn" in "barnbokslut" below the word "barn" itself. The
 index stores them all at the word's position, so phrases keep working; queries choose which
 to ask for (see :mod:`kb.search.query`).
 """
@@ -30,6 +33,7 @@ from whoosh.support.charset import accent_map
 ROOT = Path(__file__).resolve().parents[2]
 WORDLIST_DIR = ROOT / "seed_data" / "search"
 FOLD_MARK = "°"
+MOD_MARK = "›"
 WORD_PATTERN = r"\w+"
 STOPWORDS = frozenset(stopwords_for_language("sv"))
 _WORD = re.compile(WORD_PATTERN)
@@ -199,11 +203,13 @@ class WordTerms:
     parts: tuple[str, ...] = ()  # stems of the compound's parts
     runs: tuple[str, ...] = ()  # stems of contiguous runs of 2+ parts (not the whole)
     folded: tuple[str, ...] = ()  # stems of the above written without diacritics, if different
+    heads: frozenset[str] = frozenset()  # the parts and runs that end the word
 
     @cached_property
     def index_terms(self) -> tuple[str, ...]:
         terms = tuple(dict.fromkeys((self.stem, *self.parts, *self.runs)))
-        return terms + tuple(FOLD_MARK + f for f in self.folded)
+        marked = tuple(t if t == self.stem or t in self.heads else MOD_MARK + t for t in terms)
+        return tuple(dict.fromkeys(marked)) + tuple(FOLD_MARK + f for f in self.folded)
 
 
 def folded_stem(word: str) -> str:
@@ -211,12 +217,12 @@ def folded_stem(word: str) -> str:
     return stem(fold(word))
 
 
-def _runs(parts: tuple[Part, ...]) -> list[str]:
+def _runs(parts: tuple[Part, ...], heads_only: bool = False) -> list[str]:
     runs = []
     for i in range(len(parts)):
         for j in range(i + 1, len(parts)):
-            if i == 0 and j == len(parts) - 1:
-                continue  # that is the whole word
+            if (i == 0 and j == len(parts) - 1) or (heads_only and j != len(parts) - 1):
+                continue  # the whole word; or a run that does not end the word
             last = parts[j].surface if j == len(parts) - 1 else parts[j].lemma
             runs.append("".join(p.surface for p in parts[i:j]) + last)
     return runs
@@ -231,8 +237,9 @@ def word_terms(word: str, folded: bool = False) -> WordTerms:
     twins = tuple(dict.fromkeys(folded_stem(w) for w in (word, *lemmas, *runs) if fold(w) != w))
     if not splits:
         return WordTerms(stem(word), folded=twins)
+    heads = frozenset(stem(w) for parts in splits for w in (parts[-1].lemma, *_runs(parts, True)))
     return WordTerms(stem(word), tuple(dict.fromkeys(stem(w) for w in lemmas)),
-                     tuple(dict.fromkeys(stem(r) for r in runs)), twins)
+                     tuple(dict.fromkeys(stem(r) for r in runs)), twins, heads)
 
 
 def query_word_terms(word: str) -> WordTerms:

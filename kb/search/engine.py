@@ -23,7 +23,7 @@ from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold
 from kb.search.fastpath import FastPathFailed
 from kb.search.highlight import SNIPPET_CHARS, case_snippet
 from kb.search.params import SearchParams
-from kb.search.schema import FACET_FIELDS, plain_text
+from kb.search.schema import FACET_FIELDS, TEXT_FIELDS, plain_text
 from kb.search.scoring import Matches, Scorer, WhooshScorer
 from kb.search.spelling import suggestion
 from kb.search.store import IndexStore
@@ -47,6 +47,7 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    translated: str | None = None  # an English query's Swedish words ("Visar resultat för …")
     # "all": every word matched; "any": nothing had them all, so any word; "none": the
     # query had no searchable words; "filters": no query, just filters.
     match: str = "all"
@@ -166,6 +167,19 @@ def load_published(ids: list[int]) -> dict[int, Case]:
     return {c.id: c for c in db.session.scalars(stmt)}
 
 
+class IndexWords:
+    """What query parsing asks of the index: how common a term is, whether a word occurs."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+
+    def frequency(self, term: str) -> int:
+        return max(self.searcher.doc_frequency(name, term) for name in TEXT_FIELDS)
+
+    def has_word(self, word: str) -> bool:
+        return self.searcher.doc_frequency("words", word) > 0
+
+
 def _scorer(store: IndexStore, searcher: Searcher) -> Scorer:
     key = ("scorer", searcher, store.fast.on)
     scorer = store.cache.get(key)
@@ -248,7 +262,8 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     searcher = store.searcher()
     table = _facet_table(store, searcher)
     result = SearchResult(params)
-    parsed = sq.parse(params.q)
+    parsed = sq.parse(params.q, index=IndexWords(searcher)) if params.q else sq.ParsedQuery()
+    result.translated = parsed.translated
     found: Matches | None = None
     if not params.q:
         result.match = "filters"
@@ -264,10 +279,13 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
             return (field, term) in reader
 
         scorer = _scorer(store, searcher)
-        found = _ranked(scorer, sq.build(parsed, True, has), table.cases)
+        allowed = table.cases
+        if parsed.excluded:
+            allowed = allowed & ~_mask(len(allowed), scorer.evaluate(sq.excluded(parsed, has)).ids)
+        found = _ranked(scorer, sq.build(parsed, True, has), allowed)
         if not len(found) and len(parsed.units) > 1:
             result.match = "any"
-            found = _ranked(scorer, sq.build(parsed, False, has), table.cases)
+            found = _ranked(scorer, sq.build(parsed, False, has), allowed)
         matched = _mask(len(table.cases), found.ids)
         result.suggestion = suggestion(searcher, parsed, params.q)
     filters = _filters(table, params)

@@ -14,9 +14,12 @@ from kb.search.analysis import folded_words_analyzer, swedish_analyzer, words_an
 SEP = "\x1f"
 META_ID = "__meta__"
 # Bump when the schema or the analysis changes: older generations are then rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Free-text fields and how much a match in each weighs (query-time boosts).
-TEXT_FIELDS = {"title": 3.0, "summary": 2.0, "tags_text": 2.5, "place": 1.5, "body": 1.0}
+# "articles_text": the Swedish titles of the convention articles a case is linked to.
+TEXT_FIELDS = {"title": 3.0, "summary": 2.0, "tags_text": 2.5, "place": 1.5, "body": 1.0,
+               "articles_text": 1.0}
+ARTICLE_NUMBERS = range(1, 55)  # the UN Convention on the Rights of the Child
 FACET_FIELDS = ("tag", "county", "organisation_type", "article", "year")
 _MARKUP = re.compile(r"[#*_`>|\[\]()]+")
 
@@ -70,6 +73,7 @@ def case_document(case: Any) -> dict[str, Any]:
         "tags_text": " . ".join(tags),
         "place": " . ".join(p for p in place if p),
         "body": body,
+        "articles_text": " . ".join(a.title for a in case.articles if a.title),
         "words": " ".join((case.title, case.summary, " ".join(tags))),
         "title_words": case.title + " " + " ".join(tags),
         "published": (published or dt.date(1970, 1, 1)).toordinal(),

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,10 +25,7 @@ def expression_stems(text: str) -> Expression:
 @lru_cache(maxsize=4)
 def load_synonyms(path: str = str(DEFAULT_PATH)) -> dict[Expression, tuple[Expression, ...]]:
     """Each expression (as stems) → the other expressions of its group."""
-    file = Path(path)
-    if not file.exists():
-        return {}
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    data = _read(path)
     table: dict[Expression, list[Expression]] = {}
     for group in data.get("grupper") or []:
         phrases = list(dict.fromkeys(p for p in (expression_stems(str(e)) for e in group) if p))
@@ -36,3 +35,47 @@ def load_synonyms(path: str = str(DEFAULT_PATH)) -> dict[Expression, tuple[Expre
                 continue
             table.setdefault(phrase, []).extend(p for p in phrases if p != phrase)
     return {k: tuple(dict.fromkeys(v)) for k, v in table.items()}
+
+
+THESAURUS_PATH = ROOT / "seed_data" / "search" / "thesaurus-sv.txt"
+
+
+@lru_cache(maxsize=4)
+def load_related(path: str = str(DEFAULT_PATH), thesaurus: str = str(THESAURUS_PATH)) -> Related:
+    """Everyday and older words → what cases may call them (one way, weaker than synonyms):
+    the editors' ``vardagsord``, and the derived thesaurus (mutual pairs from Folkets
+    synonymlexikon) minus the editors' ``inte_synonymer``."""
+    data = _read(path)
+    removed = {frozenset(map(expression_stems, map(str, pair))) for pair in data.get("inte_synonymer") or []}
+    curated = _one_way((str(word), others if isinstance(others, list) else [others])
+                       for word, others in (data.get("vardagsord") or {}).items())
+    derived: dict[Expression, tuple[Expression, ...]] = {}
+    file = Path(thesaurus)
+    if file.exists():
+        rows = (line.split("\t", 1) for line in file.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#") and "\t" in line)
+        derived = _one_way((word, others.split()) for word, others in rows)
+    derived = {key: kept for key, values in derived.items()
+               if (kept := tuple(v for v in values if frozenset((key, v)) not in removed))}
+    return Related(curated, derived)
+
+
+@dataclass(frozen=True)
+class Related:
+    curated: dict[Expression, tuple[Expression, ...]]  # editors' pairs: always used
+    derived: dict[Expression, tuple[Expression, ...]]  # thesaurus: for words no case uses
+
+
+def _one_way(rows: Iterable[tuple[str, list]]) -> dict[Expression, tuple[Expression, ...]]:
+    table: dict[Expression, list[Expression]] = {}
+    for word, others in rows:
+        key = expression_stems(word)
+        if key and len(key) <= MAX_WORDS:
+            table.setdefault(key, []).extend(
+                e for e in map(expression_stems, map(str, others)) if e and e != key and len(e) <= MAX_WORDS)
+    return {k: tuple(dict.fromkeys(v)) for k, v in table.items()}
+
+
+def _read(path: str) -> dict:
+    file = Path(path)
+    return (yaml.safe_load(file.read_text(encoding="utf-8")) or {}) if file.exists() else {}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.search.analysis import fold, query_word_terms, split_compound, stem, word_terms
+from kb.search.analysis import MOD_MARK, fold, query_word_terms, split_compound, stem, word_terms
 from kb.search.query import parse
 
 
@@ -36,10 +36,18 @@ def test_ordinary_words_are_not_split(word):
 
 
 def test_part_and_whole_meet_in_the_index():
+    """The part a compound ends with is the word itself; a first part is marked as such."""
     assert stem("ombud") in word_terms("barnrättsombuden").index_terms
     assert stem("bokslut") in word_terms("barnbokslutet").index_terms
     assert stem("utbildning") in word_terms("barnrättsutbildning").index_terms
-    assert stem("tandvården") in word_terms("folktandvårdsklinik").index_terms
+    assert MOD_MARK + stem("tandvården") in word_terms("folktandvårdsklinik").index_terms
+    assert stem("tandvården") in word_terms("folktandvården").index_terms
+
+
+def test_a_first_part_is_not_the_word_itself():
+    """A barnbokslut is a kind of bokslut, not a kind of barn."""
+    terms = word_terms("barnbokslutet").index_terms
+    assert stem("barn") not in terms and MOD_MARK + stem("barn") in terms
 
 
 def test_false_friend_vald_is_not_in_valdeltagande():

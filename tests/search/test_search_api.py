@@ -5,6 +5,8 @@ import urllib.parse
 
 import pytest
 
+from tests.search.relevance import load_cases
+
 KEYS = {"slug", "title", "url", "summary", "snippet", "tags", "county", "organisation",
         "organisation_type", "year", "score"}
 
@@ -49,9 +51,15 @@ def test_title_weighs_more_than_body(corpus_client):
 
 
 def test_quoted_phrase_is_a_phrase(corpus_client):
+    """The phrase in the text, or as the title of an article the case is linked to (art. 3)."""
     code, phrase = get(corpus_client, q='"barnets bästa"')
     code, words = get(corpus_client, q="barnets bästa")
-    assert set(slugs(phrase)) == {"umea-barnrattsombud-socialtjanst", "orebro-barnets-basta-placeringar"}
+    in_text = {"umea-barnrattsombud-socialtjanst", "orebro-barnets-basta-placeringar"}
+    linked = {c["slug"] for c in load_cases() if 3 in c.get("articles", [])}
+    assert set(slugs(phrase)) == in_text | linked
+    assert set(slugs(phrase)[:2]) == in_text  # the phrase in the text outranks the link alone
+    code, other = get(corpus_client, q='"bästa barnets"')
+    assert not set(slugs(other)) & linked - in_text
     assert phrase["total"] <= words["total"]
 
 

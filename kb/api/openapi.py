@@ -127,7 +127,7 @@ def _schemas() -> dict[str, Any]:
             "facets": _object({name: facet for name in
                                ("tag", "county", "organisation_type", "article", "year")}),
             "suggestion": NULLABLE_STRING,
-            "translated": {**NULLABLE_STRING, "description": "En engelsk sökning: de svenska ord som söktes."},
+            "translated": {**NULLABLE_STRING, "description": "Engelsk sökning: de svenska ord som söktes."},
         }),
         "Typeahead": _object({
             "query": {"type": "string"},

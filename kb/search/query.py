@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kb.search import scoring as sc
 from kb.search import english
+from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, MOD_MARK, folded_stem, lexicon, query_word_terms, stem, tokenize
 from kb.search.schema import ARTICLE_NUMBERS, TEXT_FIELDS
 from kb.search.synonyms import MAX_WORDS, Expression, Related, expression_stems, load_related, load_synonyms

@@ -20,10 +20,12 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb.extensions import db
-from kb.search import analysis, engine, indexer
+from kb.search import analysis, engine, indexer, spelling
 from kb.search.engine import Hit, SearchResult
+from kb.search.english import glossary
 from kb.search.params import SearchParamError, SearchParams, parse_params
 from kb.search.store import POINTER, IndexMissing, IndexStore
+from kb.search.synonyms import load_related
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,9 +63,13 @@ def init_app(app: Flask) -> None:
 
 
 def warm_up() -> None:
-    """Read what a process's first search would (the decompounding word list, the searcher,
-    the facet tables): ~1 s at 100,000 cases that no reader should wait for."""
+    """Read what a process's first search would (the decompounding word list, the speller's
+    and the query's tables, the searcher, the facet tables): ~1 s at 100,000 cases that no
+    reader should wait for."""
     analysis.lexicon()
+    spelling.warm_up()
+    load_related()
+    glossary()
     _with_index(lambda store: engine.run_search(store, SearchParams(q="barn")))
 
 

@@ -132,7 +132,7 @@ class Part:
     lemma: str  # the word it stands for ("rätt", "skola")
 
 
-def _head_lemma(head: str, lex: Lexicon, folded: bool) -> str | None:
+def head_lemma(head: str, lex: Lexicon, folded: bool) -> str | None:
     """The word a non-final part stands for: itself, minus a linking -s/-e, or plus -a/-e."""
     if head in BAD_PARTS:
         return None
@@ -162,7 +162,7 @@ def _split(word: str, min_part: int, folded: bool) -> tuple[Part, ...] | None:
         return (Part(word, word),)  # a known tail is not split further
     best: tuple[Part, ...] | None = None
     for i in range(min_part, len(word) - min_part + 1):
-        lemma = _head_lemma(word[:i], lex, folded)
+        lemma = head_lemma(word[:i], lex, folded)
         tail = _split(word[i:], min_part, folded) if lemma else None
         if tail is not None:
             candidate = (Part(word[:i], lemma), *tail)
@@ -185,7 +185,7 @@ def split_compound(word: str, folded: bool = False) -> tuple[tuple[Part, ...], .
     min_part = 4 if lex.knows(word, folded) or lex.knows_inflected(word, folded) else 3
     splits: list[tuple[Part, ...]] = []
     for i in range(min_part, len(word) - min_part + 1):
-        lemma = _head_lemma(word[:i], lex, folded)
+        lemma = head_lemma(word[:i], lex, folded)
         tail = _split(word[i:], min_part, folded) if lemma else None
         if tail is not None:
             splits.append((Part(word[:i], lemma), *tail))

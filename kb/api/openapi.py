@@ -128,6 +128,7 @@ def _schemas() -> dict[str, Any]:
                                ("tag", "county", "organisation_type", "article", "year")}),
             "suggestion": NULLABLE_STRING,
             "translated": {**NULLABLE_STRING, "description": "Engelsk sökning: de svenska ord som söktes."},
+            "corrected": {**NULLABLE_STRING, "description": "Inget matchade; svaret gäller detta."},
         }),
         "Typeahead": _object({
             "query": {"type": "string"},

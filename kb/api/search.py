@@ -38,6 +38,7 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "facets": {name: dict(values) for name, values in result.facets.items()},
         "suggestion": result.suggestion,
         "translated": result.translated,
+        "corrected": result.corrected,
     }
 
 

@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from kb.extensions import db
-from kb.models import Case, Status
+from kb.models import Article, Case, Status
 from kb.search import query as sq
 from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, WORD_PATTERN, fold
@@ -27,6 +27,7 @@ from kb.search.schema import FACET_FIELDS, TEXT_FIELDS, plain_text
 from kb.search.scoring import Matches, Scorer, WhooshScorer
 from kb.search.spelling import suggestion
 from kb.search.store import IndexStore
+from kb.search.synonyms import expression_stems
 
 T = TypeVar("T")
 # Facets where several chosen values mean "any of them"; their counts ignore their own filter.
@@ -48,6 +49,7 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
     translated: str | None = None  # an English query's Swedish words ("Visar resultat för …")
+    corrected: str | None = None  # nothing matched what was typed; these results are for this
     # "all": every word matched; "any": nothing had them all, so any word; "none": the
     # query had no searchable words; "filters": no query, just filters.
     match: str = "all"
@@ -172,6 +174,14 @@ class IndexWords:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
+        self._titles: dict[sq.Expression, int] | None = None
+
+    def article_titles(self) -> dict[sq.Expression, int]:
+        """Each convention article's title (as stems) → its number, from the database."""
+        if self._titles is None:
+            rows = db.session.execute(select(Article.number, Article.title)).all()
+            self._titles = {stems: number for number, title in rows if (stems := expression_stems(title))}
+        return self._titles
 
     def frequency(self, term: str) -> int:
         return max(self.searcher.doc_frequency(name, term) for name in TEXT_FIELDS)
@@ -262,7 +272,8 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     searcher = store.searcher()
     table = _facet_table(store, searcher)
     result = SearchResult(params)
-    parsed = sq.parse(params.q, index=IndexWords(searcher)) if params.q else sq.ParsedQuery()
+    words = IndexWords(searcher)
+    parsed = sq.parse(params.q, index=words) if params.q else sq.ParsedQuery()
     result.translated = parsed.translated
     found: Matches | None = None
     if not params.q:
@@ -286,8 +297,13 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
         if not len(found) and len(parsed.units) > 1:
             result.match = "any"
             found = _ranked(scorer, sq.build(parsed, False, has), allowed)
+        result.suggestion = suggestion(searcher, parsed, params.q, found_nothing=not len(found))
+        if not len(found) and result.suggestion:  # "barnkonsekvensanalis": show the results
+            corrected = sq.parse(result.suggestion, index=words)
+            found = _ranked(scorer, sq.build(corrected, True, has), allowed)
+            if len(found):
+                result.corrected, parsed, result.match = result.suggestion, corrected, "all"
         matched = _mask(len(table.cases), found.ids)
-        result.suggestion = suggestion(searcher, parsed, params.q)
     filters = _filters(table, params)
     final = _intersect(matched, filters.values())
     result.total = int(np.count_nonzero(final))

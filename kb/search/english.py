@@ -136,7 +136,8 @@ def _join_compounds(parts: list[Translated], english_words: set[str],
 
 
 def _compound(heads: tuple[str, ...], tails: tuple[str, ...], known: Callable[[str], bool]) -> str | None:
-    for head in heads:
+    stems = [h[:-1] if h[-1:] in ("a", "e") else h for h in heads]  # skola → skol|gård
+    for head in dict.fromkeys([*heads, *stems]):
         for tail in tails:
             for link in ("", "s"):
                 word = (head + link + tail).lower()

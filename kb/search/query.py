@@ -42,6 +42,8 @@ class IndexWords(Protocol):
 
     def has_word(self, word: str) -> bool: ...  # the surface word occurs in some case
 
+    def article_titles(self) -> dict[Expression, int]: ...  # "barnets bästa" (stems) → 3
+
 
 @dataclass
 class Unit:
@@ -110,7 +112,7 @@ def parse(text: str, synonyms: dict[Expression, tuple[Expression, ...]] | None =
     table = load_synonyms() if synonyms is None else synonyms
     words = _apply_synonyms(words, table) if table else words
     if index is not None:
-        words = _apply_related(words, load_related(), index)
+        words = _apply_related(_article_titles(words, index.article_titles()), load_related(), index)
     parsed.units = _join_either(parsed.units + words)[:MAX_UNITS]
     parsed.excluded = parsed.excluded[:MAX_UNITS]
     return parsed
@@ -164,7 +166,10 @@ def _english(units: list[Unit], index: IndexWords) -> tuple[list[Unit], str | No
     def swedish(word: str) -> bool:
         return lex.knows(word) or lex.knows_inflected(word) or index.has_word(word)
 
-    found = english.translate([u.words[0] for u in plain], swedish, index.has_word)
+    def indexed(word: str) -> bool:
+        return index.has_word(word) or index.frequency(stem(word)) > 0
+
+    found = english.translate([u.words[0] for u in plain], swedish, indexed)
     if found is None:
         return units, None
     out: list[Unit] = []
@@ -173,6 +178,27 @@ def _english(units: list[Unit], index: IndexWords) -> tuple[list[Unit], str | No
         main = [t.text for t in tokenize(first)] or [first.lower()]
         out.append(Unit(main, len(main) > 1, tuple(e for e in map(expression_stems, others) if e)))
     return out, " ".join(item.swedish[0] for item in found)
+
+
+def _article_titles(units: list[Unit], titles: dict[Expression, int]) -> list[Unit]:
+    """A run of words that is an article's title ("barnets bästa") also finds the cases linked
+    to that article, like "artikel 3"."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(units):
+        for size in range(min(MAX_WORDS, len(units) - i), 1, -1):
+            run = units[i:i + size]
+            if any(u.phrase or u is _EITHER or not u.words for u in run):
+                continue
+            number = titles.get(tuple(stem(u.words[0]) for u in run))
+            if number is not None:
+                out.append(Unit([u.words[0] for u in run], True, article=number))
+                i += size
+                break
+        else:
+            out.append(units[i])
+            i += 1
+    return out
 
 
 def _apply_related(units: list[Unit], table: Related, index: IndexWords) -> list[Unit]:
@@ -252,6 +278,8 @@ def word_query(word: str, has: Has = _anything) -> sc.Query:
 def unit_query(unit: Unit, has: Has = _anything) -> sc.Query:
     if unit.article is not None:
         main = sc.Term("article", str(unit.article), ARTICLE_BOOST)
+        if unit.phrase:  # the article's title, also as text
+            main = sc.any_of([main, _phrase([stem(w) for w in unit.words], 1.0, has)])
     else:
         stems = [stem(w) for w in unit.words]
         main = _phrase(stems, 1.0, has) if unit.phrase else word_query(unit.words[0], has)
@@ -277,7 +305,7 @@ def highlight_terms(parsed: ParsedQuery) -> frozenset[str]:
     terms: set[str] = set()
     units = [*parsed.units, *(other for u in parsed.units for other in u.either)]
     for unit in units:
-        if unit.article is not None:
+        if unit.article is not None and not unit.phrase:
             continue
         for word in unit.words:
             terms.update((query_word_terms(word).stem, FOLD_MARK + folded_stem(word)))

@@ -24,21 +24,25 @@ KEEP = 16  # readings kept per prefix
 NEAR = 40  # near words kept per part
 
 
-def _misspelt(searcher: Searcher, word: str) -> bool:
-    """Neither in the index's words, the dictionary, nor a compound of known words."""
+def _misspelt(searcher: Searcher, word: str, found_nothing: bool) -> bool:
+    """Neither in the index's words, the dictionary, nor a compound of known words; or, when
+    the search found nothing, a word the cases do not have ("familjecentrallen" splits into
+    real words, familje|central|len, yet is a slip for familjecentralen)."""
     if len(word) < 4 or word.isdigit() or searcher.doc_frequency("words", word):
         return False
+    if found_nothing:
+        return not _indexed(searcher, word)
     return not (lexicon().knows(word) or lexicon().knows_inflected(word) or split_compound(word))
 
 
-def suggestion(searcher: Searcher, parsed: ParsedQuery, text: str) -> str | None:
+def suggestion(searcher: Searcher, parsed: ParsedQuery, text: str, found_nothing: bool = False) -> str | None:
     """``text`` with misspelt words replaced by the closest words in the index."""
     corrector = None
     fixed = text
     budget = MAX_COMPOUNDS
     for unit in parsed.units:
         for word in unit.words:
-            if (unit.synonyms and len(word) <= 5) or not _misspelt(searcher, word):  # BKA, SoL …
+            if (unit.synonyms and len(word) <= 5) or not _misspelt(searcher, word, found_nothing):
                 continue
             corrector = corrector or searcher.corrector("words")
             found = corrector.suggest(word, limit=1, maxdist=1 if len(word) < 6 else 2, prefix=1)

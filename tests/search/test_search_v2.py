@@ -16,7 +16,7 @@ def linked(number: int) -> set[str]:
     return {c["slug"] for c in load_cases() if number in c.get("articles", [])}
 
 
-@pytest.mark.parametrize("q", ["artikel 24", "art 24", "art. 24", "Barnkonventionen artikel 24", "ARTIKEL 24"])
+@pytest.mark.parametrize("q", ["artikel 24", "art 24", "art. 24", "barnkonventionen artikel 24", "ART 24"])
 def test_articles_by_number(corpus_client, q):
     code, body = get(corpus_client, q=q)
     assert set(slugs(body)) == linked(24)

@@ -57,9 +57,12 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
-    # Failed logins allowed per account and per address before 429 (Flask-Limiter syntax).
+    # Failed logins (and invalid login forms) allowed before 429 (Flask-Limiter syntax): on one
+    # account from one address, from one address on any accounts, and on one account from all
+    # addresses that have failed on it (kb/editor/auth_routes.py, SECURITY.md).
     LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_ADDRESS = "20 per 15 minutes"
+    LOGIN_LIMIT_ACCOUNT_TOTAL = "30 per hour"
     PASSWORD_RESET_LIMIT = "5 per hour"
     SUGGEST_LIMIT = "5 per hour"
     # Live previews per editor (each renders up to a whole case text).

@@ -1,6 +1,7 @@
 """Signing in and out, and setting a password through a one-time link."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -22,6 +23,8 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from limits import RateLimitItem
+from limits import parse as parse_limit
 
 from kb.auth import safe_next_url
 from kb.editor import auth_bp
@@ -49,9 +52,45 @@ BAD_LOGIN = "Fel e-postadress eller lösenord."
 
 
 def _account_key() -> str:
-    """Rate-limit key for the account named in the form ("" skips the limit: no account)."""
-    email = normalise_email(request.form.get("email"))
-    return f"account:{email}" if email else ""
+    """Rate-limit key for the account named in the form."""
+    return "account:" + normalise_email(request.form.get("email"))[:320]
+
+
+def _client_address() -> str:
+    """The client's address; IPv6 by its /64, which one subscriber usually holds whole."""
+    address = get_remote_address() or ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
+
+
+def _account_address_key() -> str:
+    return f"{_account_key()}|{_client_address()}"
+
+
+def _seen_limit() -> tuple[RateLimitItem, list[str]]:
+    """A counter of this address's failures on this account (the window of the
+    per-account-and-address limit), kept beside Flask-Limiter's own counters."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "kb"
+    return parse_limit(current_app.config["LOGIN_LIMIT_ACCOUNT"]), [prefix, "login-seen",
+                                                                   _account_address_key()]
+
+
+def _clean_address() -> bool:
+    """No failed login on this account from this address: the account-wide limit lets the
+    attempt through, so that an attacker elsewhere cannot lock the owner out."""
+    item, keys = _seen_limit()
+    return limiter.limiter.get_window_stats(item, *keys).remaining >= item.amount
+
+
+def _count_failure() -> None:
+    g.login_failed = True
+    item, keys = _seen_limit()
+    limiter.limiter.hit(item, *keys)
 
 
 def _login_failed(response: Response) -> bool:
@@ -80,12 +119,22 @@ def _reset_blocked(limit: RequestLimit) -> Response:
 
 
 def _login_limits(view):
-    """Failed logins count per account and per address; a breach refuses every attempt."""
+    """Failed logins (a wrong password, an unknown account, an invalid form) count three ways,
+    in the shared limiter storage (Redis in production), and any breach answers 429:
+
+    - per address (all accounts): one source cannot try many accounts;
+    - per account from one address: one source cannot guess one password for long;
+    - per account from all addresses (a distributed guess), but only for addresses that have
+      already failed on it: the owner, from an address with no failures, still gets in.
+    """
     common = {"methods": ["POST"], "deduct_when": _login_failed, "on_breach": _login_blocked}
-    view = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-                         scope="login-account", **common)(view)
+    view = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT_TOTAL"],
+                         key_func=_account_key, scope="login-account", exempt_when=_clean_address,
+                         **common)(view)
+    view = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
+                         key_func=_account_address_key, scope="login-account-address", **common)(view)
     return limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"],
-                         key_func=get_remote_address, scope="login-address", **common)(view)
+                         key_func=_client_address, scope="login-address", **common)(view)
 
 
 def _sign_in(user: User, remember: bool = False) -> None:
@@ -107,10 +156,11 @@ def login():
         form.next.data = target or ""
         return render_template("auth/login.html", form=form)
     if not form.validate_on_submit():
+        _count_failure()  # invalid forms count like wrong passwords
         return render_template("auth/login.html", form=form), 400
     user = authenticate(form.email.data, form.password.data)
     if user is None:
-        g.login_failed = True
+        _count_failure()
         audit.record("login_failed", normalise_email(form.email.data)[:300])
         db.session.commit()
         return render_template("auth/login.html", form=form, error=BAD_LOGIN), 401

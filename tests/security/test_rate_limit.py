@@ -24,21 +24,49 @@ def _login(client, email, password, ip="192.0.2.1"):
                        environ_base={"REMOTE_ADDR": ip})
 
 
-def test_an_account_is_locked_after_five_failures_from_any_address(users, app):
+def test_five_failures_lock_the_account_from_that_address_only(users, app):
     client = app.test_client()
-    for n in range(5):
-        assert _login(client, "editor@kb.test", "fel", ip=f"192.0.2.{n}").status_code == 401
-    response = _login(client, "Editor@kb.test", PASSWORD, ip="198.51.100.7")
+    for _ in range(5):
+        assert _login(client, "editor@kb.test", "fel", ip="192.0.2.1").status_code == 401
+    response = _login(client, "Editor@kb.test", PASSWORD, ip="192.0.2.1")
     html = response.get_data(as_text=True)
     assert response.status_code == 429
     assert "För många misslyckade inloggningsförsök" in html and "minuter" in html
     assert 'value="Editor@kb.test"' in html
     assert int(response.headers["Retry-After"]) > 0
     assert client.get("/redaktion/").status_code == 302
-    # Other accounts are not affected.
-    assert _login(client, "reviewer@kb.test", PASSWORD, ip="198.51.100.7").status_code == 302
     failed = db.session.execute(db.select(AuditEvent).filter_by(action="login_failed")).scalars().all()
     assert len(failed) == 5
+    # The owner, elsewhere, is not locked out by the attacker (issue 11, finding 5).
+    assert _login(app.test_client(), "editor@kb.test", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_a_guess_spread_over_many_addresses_is_stopped_but_the_owner_gets_in(users, app):
+    app.config["LOGIN_LIMIT_ACCOUNT_TOTAL"] = "6 per hour"
+    client = app.test_client()
+    for n in range(6):  # a distributed guess: three addresses, two tries each
+        assert _login(client, "editor@kb.test", "fel", ip=f"203.0.113.{n % 3}").status_code == 401
+    for n in range(4):  # those addresses, and new ones once they have failed, are refused
+        assert _login(client, "editor@kb.test", "fel", ip=f"203.0.113.{n}").status_code in (401, 429)
+    assert _login(client, "editor@kb.test", PASSWORD, ip="203.0.113.0").status_code == 429
+    assert _login(client, "editor@kb.test", "fel", ip="203.0.113.3").status_code == 429
+    # An address with no failures on the account: the right password gets in.
+    assert _login(app.test_client(), "editor@kb.test", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_invalid_login_forms_count_like_wrong_passwords(users, app):
+    client = app.test_client()
+    for _ in range(5):
+        assert _login(client, "editor@kb.test", "").status_code == 400
+    assert _login(client, "editor@kb.test", PASSWORD).status_code == 429
+
+
+def test_ipv6_addresses_count_by_their_64_prefix(users, app):
+    client = app.test_client()
+    for n in range(5):
+        assert _login(client, "editor@kb.test", "fel", ip=f"2001:db8:1:2::{n + 1}").status_code == 401
+    assert _login(client, "editor@kb.test", PASSWORD, ip="2001:db8:1:2::ff").status_code == 429
+    assert _login(client, "editor@kb.test", PASSWORD, ip="2001:db8:1:3::1").status_code == 302
 
 
 def test_an_address_is_blocked_after_many_failures_on_any_accounts(users, app):

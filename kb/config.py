@@ -65,6 +65,8 @@ class Config:
     LOGIN_LIMIT_ACCOUNT_TOTAL = "30 per hour"
     PASSWORD_RESET_LIMIT = "5 per hour"
     SUGGEST_LIMIT = "5 per hour"
+    # Anonymous searches that found little, counted for the editors (per address).
+    SEARCH_MISS_LIMIT = "30 per hour"
     # Live previews per editor (each renders up to a whole case text).
     PREVIEW_LIMIT = "60 per minute"
     # Request bodies: no form here needs more (a case text is at most 15,000 characters).

@@ -13,4 +13,5 @@ from kb.editor import (  # noqa: E402,F401  (routes attach themselves to the blu
     context,
     dashboard,
     history_routes,
+    search_miss_routes,
 )

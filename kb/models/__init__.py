@@ -18,10 +18,12 @@ from kb.models.case import (
 from kb.models.content import ContentVersion
 from kb.models.history import AuditEvent, CaseEvent, IndexChange, Revision
 from kb.models.reference import Article, County, Municipality
+from kb.models.search_miss import SearchMiss
 from kb.models.tombstone import CaseTombstone, Withdrawal
 from kb.models.user import Role, User, UserToken
 
 __all__ = [
+    "SearchMiss",
     "Alert",
     "AlertToken",
     "OutboxMail",

@@ -1,21 +1,26 @@
 """The search page ``/sok``: every search is a shareable link (filters in the query string)."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
+from flask_login import current_user
 
 from kb import search as search_service
 from kb.alerts.targets import MAX_VALUE, SEARCH_KEYS
 from kb.errors import abort_with
-from kb.extensions import db
+from kb.extensions import csrf, db, limiter
 from kb.models import Article
 from kb.public import bp
 from kb.routing import query_args
 from kb.search import SearchParamError, SearchParams, SearchResult, SearchUnavailable, parse_params
+from kb.services import search_misses
+
+FEW_HITS = 2  # a search with this many hits or fewer is counted for the editors
 
 FILTER_KEYS = ("tag", "county", "organisation_type", "article", "year_from", "year_to")
 
@@ -61,6 +66,23 @@ def toggle_url(args: dict[str, list[str]], key: str, value: str) -> str:
     return search_url(args, **{key: values or None})
 
 
+@bp.post("/sok/fa-traffar")
+@csrf.exempt  # sent by the search page's script; it stores no personal data and is rate-limited
+@limiter.limit(lambda: current_app.config["SEARCH_MISS_LIMIT"])
+def search_miss():
+    """Count an anonymous reader's search that found little (for the editors' list)."""
+    query = search_misses.normalise(request.form.get("q", ""))
+    if query and current_user.is_anonymous:
+        try:
+            hits = search_service.search(SearchParams(q=query, per_page=1)).total
+        except (SearchParamError, SearchUnavailable):
+            hits = None
+        if hits is not None and hits <= FEW_HITS:
+            search_misses.record(query, dt.date.today())
+            db.session.commit()
+    return "", 204
+
+
 @bp.get("/sok")
 def search():
     # Empty fields (a year left blank in the form without JavaScript) are no filter.
@@ -85,6 +107,7 @@ def search():
         search_url=lambda **c: search_url(args, **c),
         toggle_url=lambda k, v: toggle_url(args, k, v),
         has_filters=any(chosen.values()),
+        count_miss=bool(result and params.q and result.total <= FEW_HITS and current_user.is_anonymous),
         watch=None if error else _watch(args),
     ), (400 if error else 200)
 

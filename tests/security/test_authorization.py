@@ -41,6 +41,7 @@ PUBLIC = {
     "public.index", "public.cases", "public.case", "public.tag", "public.county",
     "public.organisation_type", "public.article", "public.articles", "public.about",
     "public.accessibility", "public.personal_data", "public.search", "public.reading_list",
+    "public.search_miss",
     "public.list_pdf", "public.case_pdf",
     "public.compare_list", "public.tags", "public.counties", "public.organisation_types",
     # E-mail alerts: sign-up, and links from mails (the token is the authentication)
@@ -90,6 +91,7 @@ RULES = {
     "editor.invite_user": {"GET": _roles(), "POST": _roles(admin=422)},
     "editor.send_link": {"POST": _roles(admin=302)},
     "editor.audit_log": {"GET": _roles()},
+    "editor.search_misses": {"GET": _all(200)},
     "editor.alert_subscribers": {"GET": _roles()},
     "editor.delete_alert_subscriber": {"args": {"subscriber_id": "subscriber_id"},
                                        "POST": _roles(admin=404)},  # 404: no such address

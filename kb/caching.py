@@ -29,13 +29,13 @@ from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.http import is_resource_modified
 
+from kb.dates import EPOCH, as_utc
 from kb.extensions import db
 from kb.models import content
 
 # Blueprints whose anonymous GET responses a shared cache may keep for a short while.
 PUBLIC_BLUEPRINTS = frozenset({"public", "sharing", "api"})
 CACHEABLE_STATUS = frozenset({200, 301, 308})
-EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 PACKAGE = "kunskapsbanken"
 
 
@@ -51,9 +51,6 @@ class DataStamp:
         return str(self.version)
 
 
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes; they were stored in UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class StampCache:
@@ -241,8 +238,6 @@ def apply_cache_policy(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PUBLIC_MAX_AGE", 60)
-    app.config.setdefault("STAMP_TTL", 1.0)
     app.extensions["kb_stamp_cache"] = StampCache(float(app.config["STAMP_TTL"]))
     if not event.contains(db.session, "after_commit", _forget_stamp):
         event.listen(db.session, "after_commit", _forget_stamp)

@@ -20,11 +20,18 @@ class ConfigError(RuntimeError):
 
 
 class Config:
-    """Defaults for every environment; paths are filled in from the instance folder."""
+    """Every setting's default, for every environment (``KB_<NAME>`` overrides it); paths
+    left at ``None`` are filled in from the instance folder by :func:`load_config`."""
 
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None
     INDEX_DIR: str | None = None
+    # Where generated link-preview cards are kept (default: <instance>/previews).
+    PREVIEW_DIR: str | None = None
+    # Font folders for preview cards (os.pathsep-separated); None: kb/sharing/preview_image.py.
+    PREVIEW_FONT_DIRS: str | None = None
+    LOG_FORMAT: str | None = None  # "json" for JSON lines; None: KB_LOG_FORMAT, else text
+    LOG_LEVEL = "INFO"
     SITE_NAME = "Kunskapsbanken"
     # The site's origin (KB_BASE_URL): every absolute URL is built on it (kb/urls.py) and
     # requests for other hosts are refused. Required in production.
@@ -54,6 +61,24 @@ class Config:
     INDEX_LOCK_TIMEOUT = 5.0
     # Search reads Whoosh's files directly (kb/search/fastpath.py); 0: Whoosh's public API only.
     SEARCH_FAST_PATH = True
+    # Apply pending index changes when the app starts (tests that build many apps turn it off).
+    SEARCH_CATCH_UP_ON_START = True
+    # Applied change-log rows are deleted once this old: every node has its own index fed by
+    # the same log, and a node that is down must still find the rows it has not applied when
+    # it comes back (one down for longer needs `kb reindex`).
+    INDEX_CHANGES_KEEP_DAYS = 7.0
+    # HTTP caching (kb/caching.py): max-age for anonymous readers, how long a worker trusts
+    # its content version before reading it again.
+    PUBLIC_MAX_AGE = 60
+    STAMP_TTL = 1.0
+    # Sharing (kb/sharing): entries per feed, URLs per sitemap file, DCAT-AP-SE publisher.
+    FEED_SIZE = 50
+    SITEMAP_CHUNK = 40_000
+    PUBLISHER_NAME: str | None = None
+    # ADMS publisher type (http://purl.org/adms/publishertype/…).
+    PUBLISHER_TYPE = "PublicBody"
+    CONTACT_EMAIL: str | None = None
+    DATA_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
@@ -116,6 +141,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + path
     if not app.config.get("INDEX_DIR"):
         app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
+    if not app.config.get("PREVIEW_DIR"):
+        app.config["PREVIEW_DIR"] = os.path.join(app.instance_path, "previews")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["DATABASE_URL"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

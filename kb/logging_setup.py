@@ -119,11 +119,11 @@ def _add_filter(handler: logging.Handler) -> None:
 
 def init_app(app: Flask) -> None:
     """Set up logging for ``app`` and tag every request with an id (echoed in a header)."""
-    configure_logging(app.config.get("LOG_FORMAT"))
+    configure_logging(app.config["LOG_FORMAT"])
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, DevServerBannerFilter) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(DevServerBannerFilter())
-    logging.getLogger("kb").setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
+    logging.getLogger("kb").setLevel(str(app.config["LOG_LEVEL"]).upper())
 
     @app.before_request
     def assign_request_id() -> None:

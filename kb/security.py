@@ -94,7 +94,7 @@ def _refresh_editor_session() -> None:
 def init_app(app: Flask) -> None:
     """Call before other extensions add ``after_request`` hooks, so ours runs last."""
     app.session_interface = HttpsAwareSessionInterface()
-    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    proxies = int(app.config["PROXY_COUNT"] or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(_add_headers)

@@ -5,20 +5,11 @@ import datetime as dt
 
 from flask import Flask, request, url_for
 
+from kb.dates import swedish_date
 from kb.markup import MAX_SOURCE_LENGTH
 from kb.routing import query_args
 from kb.slugs import slugify
 from kb.urls import absolute_url
-
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-          "september", "oktober", "november", "december")
-
-
-def swedish_date(value: dt.date | dt.datetime | None) -> str:
-    """``2026-11-23`` → ``23 november 2026``."""
-    if value is None:
-        return ""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def url_for_page(page: int) -> str:
@@ -44,7 +35,7 @@ def init_app(app: Flask) -> None:
     def site() -> dict:
         return {
             "site_name": app.config["SITE_NAME"],
-            "publisher_name": app.config.get("PUBLISHER_NAME") or app.config["SITE_NAME"],
-            "contact_email": app.config.get("CONTACT_EMAIL"),
+            "publisher_name": app.config["PUBLISHER_NAME"] or app.config["SITE_NAME"],
+            "contact_email": app.config["CONTACT_EMAIL"],
             "today": dt.date.today(),
         }

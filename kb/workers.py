@@ -18,7 +18,7 @@ def worker_count(jobs: int, minimum: int) -> int:
     only for jobs of ``minimum`` items or more, and only from a single-threaded process: a
     fork copies just the calling thread. Forked, not spawned, because a spawned worker
     re-runs the caller's main module."""
-    if jobs < minimum or not current_app.config.get("BULK_WORKERS") or threading.active_count() > 1:
+    if jobs < minimum or not current_app.config["BULK_WORKERS"] or threading.active_count() > 1:
         return 0
     return max(0, min(3, (os.cpu_count() or 1) - 1))
 

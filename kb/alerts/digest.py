@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kb.alerts import targets
-from kb.alerts.service import RHYTHMS, as_utc, issue_token
+from kb.alerts.service import RHYTHMS, issue_token
+from kb.dates import as_utc, utcnow
 from kb.extensions import db
-from kb.models import Alert, Case, CaseEvent, OutboxMail, Revision, Status, Subscriber, utcnow
+from kb.models import Alert, Case, CaseEvent, OutboxMail, Revision, Status, Subscriber
 from kb.services.outbox import queue_mail
 from kb.urls import absolute_url as absolute
 

@@ -8,8 +8,9 @@ import secrets
 from flask import render_template
 
 from kb.alerts.targets import Target
+from kb.dates import as_utc, utcnow
 from kb.extensions import db
-from kb.models import Alert, AlertToken, OutboxMail, Subscriber, utcnow
+from kb.models import Alert, AlertToken, OutboxMail, Subscriber
 from kb.services.outbox import queue_mail
 from kb.urls import absolute_url as absolute
 
@@ -27,10 +28,6 @@ class AlertError(ValueError):
 
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def issue_token(subscriber: Subscriber, purpose: str) -> str:

@@ -25,7 +25,8 @@ from werkzeug.datastructures import MultiDict
 from kb.api import bp
 from kb.api.openapi import openapi_document
 from kb.api.serializers import case_json
-from kb.caching import as_utc, cached_view
+from kb.caching import cached_view
+from kb.dates import as_utc
 from kb.errors import abort_with
 from kb.extensions import db
 from kb.models import ORGANISATION_TYPES, Article, Case, CaseTombstone, County, Organisation, Status, Tag

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.caching import as_utc
+from kb.dates import as_utc
 from kb.models import Case
 from kb.sharing.privacy import public_contacts
 from kb.urls import absolute_url

@@ -18,9 +18,9 @@ from flask_limiter import RequestLimit
 from flask_login import current_user
 
 from kb.auth import role_required
+from kb.commit import commit_and_index
 from kb.editor import bp
 from kb.editor.case_form import form_to_raw, form_values, reference_choices, sorted_errors
-from kb.editor.commit import commit_and_index
 from kb.editor.diff import diff_data
 from kb.editor.queries import all_cases, revision, revisions_of, tag_suggestions
 from kb.errors import abort_with

@@ -7,9 +7,9 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from kb.dates import swedish_date
 from kb.editor.case_form import FIELD_LABELS, FIELD_ORDER
 from kb.models import Status
-from kb.templating import swedish_date
 
 CONTEXT_LINES = 2
 DATE_FIELDS = ("published", "reviewed", "updated")

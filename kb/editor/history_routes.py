@@ -5,10 +5,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kb.auth import role_required
+from kb.commit import commit_and_index
 from kb.editor import bp
 from kb.editor.case_form import FIELD_LABELS
 from kb.editor.case_routes import case_or_404
-from kb.editor.commit import commit_and_index
 from kb.editor.diff import diff_data, field_text
 from kb.editor.queries import events_of, revision, revisions_of
 from kb.errors import abort_with

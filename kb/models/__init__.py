@@ -13,7 +13,6 @@ from kb.models.case import (
     case_articles,
     case_municipalities,
     case_tags,
-    utcnow,
 )
 from kb.models.content import ContentVersion
 from kb.models.history import AuditEvent, CaseEvent, IndexChange, Revision
@@ -53,5 +52,4 @@ __all__ = [
     "case_articles",
     "case_municipalities",
     "case_tags",
-    "utcnow",
 ]

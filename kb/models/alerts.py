@@ -13,8 +13,8 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models.case import utcnow
 
 
 class Subscriber(db.Model):

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kb.dates import utcnow
 from kb.extensions import db
 from kb.models.reference import Article, County, Municipality
 
@@ -51,10 +52,6 @@ ORGANISATION_TYPES = (
 )
 
 EVIDENCE_LEVELS = ("inspirerande exempel", "dokumenterade resultat", "utvärderat")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 case_tags = Table(

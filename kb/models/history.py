@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models.case import utcnow
 
 
 class Revision(db.Model):

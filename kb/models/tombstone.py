@@ -15,8 +15,9 @@ import enum
 from sqlalchemy import DateTime, Integer, String, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models.case import Case, Status, utcnow
+from kb.models.case import Case, Status
 
 
 class Withdrawal(enum.StrEnum):

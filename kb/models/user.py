@@ -8,8 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models.case import utcnow
 
 
 class Role(enum.StrEnum):

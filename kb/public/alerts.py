@@ -93,7 +93,7 @@ def alert_signup():
     except service.AlertError as exc:
         return _form(target, {"epost": str(exc)}), 422
     db.session.commit()
-    if mailed and not current_app.config.get("MAIL_SERVER"):
+    if mailed and not current_app.config["MAIL_SERVER"]:
         deliver_due()  # development: the confirmation goes to the log at once
     return render_template("alerts/check_mail.html", target=target, email=email,
                            confirmed=alert.confirmed_at is not None, mailed=mailed)

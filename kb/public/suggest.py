@@ -15,7 +15,7 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
-from kb.editor.commit import commit_and_index
+from kb.commit import commit_and_index
 from kb.emails import is_valid_email
 from kb.extensions import db, limiter
 from kb.models import ORGANISATION_TYPES, County, Role, Status

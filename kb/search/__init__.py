@@ -51,8 +51,6 @@ __all__ = [
 
 def init_app(app: Flask) -> None:
     """Attach the index store and catch the index up with the database."""
-    app.config.setdefault("INDEX_LOCK_TIMEOUT", 5.0)
-    app.config.setdefault("SEARCH_CATCH_UP_ON_START", True)
     app.extensions[EXTENSION] = IndexStore(app.config["INDEX_DIR"], bool(app.config["SEARCH_FAST_PATH"]))
     if app.config["SEARCH_CATCH_UP_ON_START"]:
         with app.app_context():

@@ -21,8 +21,9 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import SegmentWriter
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models import Case, IndexChange, Status, utcnow
+from kb.models import Case, IndexChange, Status
 from kb.search import fastpath
 from kb.search.schema import META_ID, case_document
 from kb.search.store import IndexMissing, IndexStore, Meta
@@ -31,10 +32,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 GAP_WINDOW = 1000  # a rebuild looks this far back for changes not yet committed
 GAP_SECONDS = 600.0  # a change id missing this long was rolled back, not delayed
-# Applied change-log rows are deleted once this old (KB_INDEX_CHANGES_KEEP_DAYS): every
-# node has its own index fed by the same log, and a node that is down must still find the
-# rows it has not applied when it comes back (one down for longer needs `kb reindex`).
-KEEP_DAYS = 7.0
 
 
 def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]]) -> int:
@@ -166,7 +163,7 @@ def prune_applied(store: IndexStore) -> int:
     """Delete the change-log rows this node's index has committed, once old enough (writer
     paths only: after an editor's commit, at start-up and in ``kb index follow``)."""
     with _session() as session:
-        return prune(session, store.meta(), current_app.config.get("INDEX_CHANGES_KEEP_DAYS", KEEP_DAYS))
+        return prune(session, store.meta(), current_app.config["INDEX_CHANGES_KEEP_DAYS"])
 
 
 def prune(session: Session, meta: Meta, keep_days: float) -> int:

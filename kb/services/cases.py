@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from kb.dates import utcnow
 from kb.extensions import db
 from kb.markup import render_markdown
 from kb.models import (
@@ -26,7 +27,6 @@ from kb.models import (
     Status,
     Tag,
     User,
-    utcnow,
 )
 from kb.services.validation import FIELDS, CaseValidationError, Reference, validate_case_data
 from kb.slugs import slugify

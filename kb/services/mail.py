@@ -46,7 +46,7 @@ def _keeps_links() -> bool:
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send one plain-text message; raises :class:`MailError` when SMTP fails."""
     message = build_message(to, subject, body)
-    if not current_app.config.get("MAIL_SERVER"):
+    if not current_app.config["MAIL_SERVER"]:
         outbox().append(message)
         dev = _keeps_links()
         log.warning("e-mail not sent (KB_MAIL_SERVER is not set); it would have said:\n"
@@ -76,8 +76,8 @@ def _connect() -> smtplib.SMTP:
     try:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls(context=context)
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
     except BaseException:
         smtp.close()
         raise
@@ -100,7 +100,7 @@ class Connection:
 
     def send(self, message: EmailMessage) -> None:
         """Raises ``OSError`` or ``smtplib.SMTPException`` when the server does not accept it."""
-        if not current_app.config.get("MAIL_SERVER"):
+        if not current_app.config["MAIL_SERVER"]:
             outbox().append(message)
             log.warning("e-mail not sent (KB_MAIL_SERVER is not set); it would have said:\n"
                         "To: %s\nSubject: %s\n\n%s", message["To"], message["Subject"],

@@ -23,8 +23,9 @@ from email.utils import make_msgid
 from flask import current_app
 from sqlalchemy import update
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models import OutboxMail, utcnow
+from kb.models import OutboxMail
 from kb.services import mail
 
 log = logging.getLogger(__name__)

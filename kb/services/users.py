@@ -8,9 +8,10 @@ import secrets
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kb.dates import utcnow
 from kb.emails import is_valid_email
 from kb.extensions import db
-from kb.models import Role, User, UserToken, utcnow
+from kb.models import Role, User, UserToken
 from kb.services import audit
 
 INVITE = "invite"

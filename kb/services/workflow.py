@@ -72,7 +72,7 @@ FOUR_EYES_MESSAGE = ("Någon annan än den som senast ändrade innehållet ska p
 def four_eyes_blocks(user: User, case: Case) -> bool:
     """True when ``user`` wrote the last content change and so may not publish it alone
     (``KB_REVIEW_FOUR_EYES``, on by default; an admin may override with a reason)."""
-    if not current_app.config.get("REVIEW_FOUR_EYES", True):
+    if not current_app.config["REVIEW_FOUR_EYES"]:
         return False
     return user.is_authenticated and last_content_author_id(case) == user.id
 

@@ -10,32 +10,16 @@ import os
 
 from flask import Blueprint, Flask
 
-from kb.templating import swedish_date
+from kb.dates import iso_utc, swedish_date
 
 bp = Blueprint("sharing", __name__)
 
-DEFAULTS = {
-    "FEED_SIZE": 50,
-    "SITEMAP_CHUNK": 40_000,
-    # Where generated preview cards are kept (default: <instance>/previews).
-    "PREVIEW_DIR": None,
-    "PREVIEW_FONT_DIRS": None,
-    "PUBLISHER_NAME": None,
-    # ADMS publisher type (http://purl.org/adms/publishertype/…) for DCAT-AP-SE.
-    "PUBLISHER_TYPE": "PublicBody",
-    "CONTACT_EMAIL": None,
-    "DATA_LICENSE": "https://creativecommons.org/licenses/by/4.0/",
-}
 
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the template globals for link previews and sharing."""
     from kb.sharing import citation, meta, preview_image, routes  # noqa: F401  (routes attach to bp)
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    if not app.config["PREVIEW_DIR"]:
-        app.config["PREVIEW_DIR"] = os.path.join(app.instance_path, "previews")
     dirs = app.config["PREVIEW_FONT_DIRS"]
     app.extensions["kb_preview_fonts"] = preview_image.font_dir(
         tuple(dirs.split(os.pathsep)) if isinstance(dirs, str) else tuple(dirs or preview_image.FONT_DIRS)
@@ -44,7 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datum_iso"] = _iso_date
     app.jinja_env.globals.update(
         page_url=meta.page_url,
-        iso_utc=meta.iso_utc,
+        iso_utc=iso_utc,
         feed_links=meta.feed_links,
         default_image=meta.default_image,
         case_image=meta.case_image,

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import current_app
 
+from kb.dates import swedish_date
 from kb.models import Case
-from kb.templating import swedish_date
 from kb.urls import absolute_url
 
 

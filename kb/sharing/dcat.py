@@ -105,7 +105,7 @@ def dcat_document(stamp: DataStamp, keywords: list[str]) -> bytes:
 
     contact = graph.node("vcard:Organization", here + "#contact")
     graph.literal(contact, "vcard:fn", config["PUBLISHER_NAME"] or config["SITE_NAME"], lang=None)
-    if config.get("CONTACT_EMAIL"):
+    if config["CONTACT_EMAIL"]:
         graph.ref(contact, "vcard:hasEmail", "mailto:" + config["CONTACT_EMAIL"])
     graph.ref(contact, "vcard:hasURL", absolute_url("public.about"))
 

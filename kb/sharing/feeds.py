@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import Select
 
-from kb.caching import EPOCH, as_utc
+from kb.dates import EPOCH, as_utc
 from kb.extensions import db
 from kb.models import Case, Status
 from kb.urls import absolute_url

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
-from kb.caching import as_utc
+from kb.dates import iso_utc
 from kb.models import Case
 from kb.routing import query_args
 from kb.urls import absolute_url, request_url
@@ -25,11 +25,6 @@ LIST_FEEDS = {
     "public.article": ("sharing.article_feed", "number"),
     "public.organisation_type": ("sharing.organisation_type_feed", "slug"),
 }
-
-
-def iso_utc(value) -> str:
-    """A stored time as ISO 8601 with its zone (UTC)."""
-    return as_utc(value).isoformat(timespec="seconds")
 
 
 def page_url() -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kb.caching import as_utc
+from kb.dates import as_utc
 from kb.extensions import db
 from kb.models import Article, Case, Revision, Status, Tag
 from kb.sharing.privacy import public_contacts

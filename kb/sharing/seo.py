@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from kb.caching import as_utc
+from kb.dates import as_utc
 from kb.extensions import db
 from kb.models import Case, Status
 from kb.queries import county_counts, organisation_type_counts, tag_counts

@@ -9,8 +9,9 @@ import pytest
 
 from kb.alerts.digest import queue_due_digests
 from kb.alerts.service import as_utc
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models import Alert, OutboxMail, Revision, Status, utcnow
+from kb.models import Alert, OutboxMail, Revision, Status
 from kb.services.cases import case_to_data, save_case, set_status
 from kb.services.outbox import MAX_ATTEMPTS, deliver_due
 from tests.alerts.conftest import link_in

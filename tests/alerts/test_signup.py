@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
+from kb.dates import utcnow
 from kb.extensions import db
-from kb.models import Alert, AlertToken, OutboxMail, Subscriber, utcnow
+from kb.models import Alert, AlertToken, OutboxMail, Subscriber
 from tests.alerts.conftest import link_in
 
 

@@ -66,7 +66,7 @@ def test_public_gets_never_write_even_with_index_work_waiting(app, make_case, wr
 
 
 def test_a_save_applies_and_prunes_in_the_writer_path(app, make_case, writes, monkeypatch):
-    from kb.editor.commit import commit_and_index
+    from kb.commit import commit_and_index
     from kb.models import IndexChange
     from kb.search import indexer
     from kb.services.cases import case_to_data, save_case

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kb.dates import swedish_date
 from kb.extensions import db
 from kb.models import Status
 from kb.services.cases import case_to_data, save_case, set_status
-from kb.templating import swedish_date
 
 
 def update(case, **changes):

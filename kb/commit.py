@@ -1,4 +1,5 @@
-"""The unit of work at the edge: commit, then let the search index catch up."""
+"""The unit of work at the edge (editors' and readers' forms): commit, then let the search
+index catch up."""
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from flask import Flask, g, jsonify, render_template, request
 from markupsafe import escape
@@ -89,10 +90,10 @@ def init_app(app: Flask) -> None:
         return error_response(InternalServerError.code)
 
 
-def abort_with(code: int, message: str):
+def abort_with(code: int, message: str) -> NoReturn:
     """Abort with a Swedish message that the error page shows as it is."""
     from werkzeug.exceptions import default_exceptions
 
     exc = default_exceptions[code](description=message)
-    exc.kb_message = True
+    exc.kb_message = True  # type: ignore[attr-defined]  # read back by the error handlers
     raise exc

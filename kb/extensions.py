@@ -1,4 +1,6 @@
 """App-less extension objects; bound to the app in :func:`kb.create_app`."""
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -23,6 +25,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class: Flask-SQLAlchemy's ``db.Model`` (a subclass of Base). A type checker
+# cannot use an attribute as a base class, so to it the models derive from Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import MutableMapping
 from functools import partial
 from urllib.parse import urlparse
 
@@ -56,7 +57,8 @@ class MarkupRefused(ValueError):
         self.message = message
 
 
-def _external_rel(attrs: dict, new: bool = False) -> dict:
+def _external_rel(attrs: MutableMapping[tuple[str | None, str], str],
+                  new: bool = False) -> MutableMapping[tuple[str | None, str], str]:
     """Give links that leave the site (``https://…``, ``//host/…``) ``rel="noopener noreferrer"``."""
     href = attrs.get((None, "href"), "")
     parsed = urlparse(href)

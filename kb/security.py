@@ -96,7 +96,8 @@ def init_app(app: Flask) -> None:
     app.session_interface = HttpsAwareSessionInterface()
     proxies = int(app.config["PROXY_COUNT"] or 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(_add_headers)
 
     @app.errorhandler(SecurityError)

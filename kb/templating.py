@@ -16,7 +16,7 @@ def url_for_page(page: int) -> str:
     """The current URL with another ``page`` in its query string (keeps filters)."""
     args = query_args()
     args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "", **(request.view_args or {}), **args)
 
 
 def init_app(app: Flask) -> None:

@@ -188,12 +188,12 @@ def open_case(case: Case) -> dict[str, Any]:
 def _page_link(page: int) -> str:
     args = query_args()
     args["page"] = [str(page)]
-    return absolute_url(request.endpoint, **(request.view_args or {}), **args)
+    return absolute_url(request.endpoint or "", **(request.view_args or {}), **args)
 
 
 def _paging() -> tuple[int, int]:
-    return (_int(request.args, "page", 1, 1_000_000, 1),
-            _int(request.args, "per_page", 1, MAX_PER_PAGE, 20))
+    return (_int(request.args, "page", 1, 1_000_000) or 1,
+            _int(request.args, "per_page", 1, MAX_PER_PAGE) or 20)
 
 
 def _paged(stmt: Select, page: int, per_page: int, results: list[Any]) -> Response:

@@ -5,6 +5,7 @@ import logging
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import Field
 
 from kb.auth import role_required
 from kb.editor import bp
@@ -106,7 +107,8 @@ def user(user_id: int):
     except UserError as exc:
         db.session.rollback()
         found = _user_or_404(user_id)
-        getattr(form, exc.field, form.role).errors.append(exc.message)
+        field: Field = getattr(form, exc.field, form.role)
+        field.errors.append(exc.message)
         return render_template("editor/user.html", user=found, form=form), 409
     db.session.commit()
     flash(f"Uppgifterna för {found.email} är sparade.", "success")

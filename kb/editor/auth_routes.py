@@ -6,6 +6,7 @@ import logging
 import math
 import time
 from functools import partial
+from typing import Any
 
 from flask import (
     Flask,
@@ -127,7 +128,7 @@ def _login_limits(view):
     - per account from all addresses (a distributed guess), but only for addresses that have
       already failed on it: the owner, from an address with no failures, still gets in.
     """
-    common = {"methods": ["POST"], "deduct_when": _login_failed, "on_breach": _login_blocked}
+    common: dict[str, Any] = {"methods": ["POST"], "deduct_when": _login_failed, "on_breach": _login_blocked}
     view = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT_TOTAL"],
                          key_func=_account_key, scope="login-account", exempt_when=_clean_address,
                          **common)(view)

@@ -70,7 +70,7 @@ def form_to_raw(form: MultiDict, case: Case | None, user: User) -> dict[str, Any
 
 def form_values(data: Mapping[str, Any]) -> dict[str, Any]:
     """What the form shows: a saved case's data or the posted raw dict, as strings."""
-    values = {key: ("" if data.get(key) is None else data.get(key)) for key in FIELD_ORDER}
+    values: dict[str, Any] = {key: ("" if data.get(key) is None else data.get(key)) for key in FIELD_ORDER}
     tags = data.get("tags") or []
     values["tags"] = tags if isinstance(tags, str) else ", ".join(tags)
     values["municipalities"] = [str(m) for m in data.get("municipalities") or []]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
@@ -21,7 +22,7 @@ from kb.services.users import (
 ROLES = click.Choice([r.value for r in Role])
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     click.echo(message, err=True)
     sys.exit(1)

@@ -39,9 +39,9 @@ def dashboard():
         "stale": None,
     }
     if is_reviewer(user):
-        context["queue"] = db.session.execute(review_queue().limit(LIST_LIMIT)).scalars().all()
+        context["queue"] = list(db.session.execute(review_queue().limit(LIST_LIMIT)).scalars())
         stale = stale_published(dt.date.today(), current_app.config["REVIEW_MAX_AGE_DAYS"])
-        context["stale"] = db.session.execute(stale.limit(LIST_LIMIT)).scalars().all()
+        context["stale"] = list(db.session.execute(stale.limit(LIST_LIMIT)).scalars())
         context["stale_total"] = db.session.scalar(
             db.select(db.func.count()).select_from(stale.order_by(None).subquery())
         )

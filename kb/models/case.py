@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.dates import utcnow
-from kb.extensions import db
+from kb.extensions import Model, db
 from kb.models.reference import Article, County, Municipality
 
 
@@ -76,7 +76,7 @@ case_municipalities = Table(
 )
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """The body that did the work; its type is one of :data:`ORGANISATION_TYPES`."""
 
     __tablename__ = "organisations"
@@ -85,7 +85,7 @@ class Organisation(db.Model):
     organisation_type: Mapped[str] = mapped_column(String(40))
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A normalised keyword ("barnkonsekvensanalys") with its own URL slug."""
 
     __tablename__ = "tags"
@@ -94,7 +94,7 @@ class Tag(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class Case(db.Model):
+class Case(Model):
     """A good-practice example. ``body_html`` is rendered once, when the case is saved."""
 
     __tablename__ = "cases"
@@ -154,7 +154,7 @@ class Case(db.Model):
         return self.reviewed is None or (today - self.reviewed).days > max_age_days
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A contact for a case; prefer a role and a functional mailbox (GDPR). ``public`` records
     that the person agreed to be named (see kb/sharing/privacy.py)."""
 
@@ -170,7 +170,7 @@ class Contact(db.Model):
     case: Mapped[Case] = relationship(back_populates="contacts")
 
 
-class Source(db.Model):
+class Source(Model):
     """Where the facts of a case come from."""
 
     __tablename__ = "sources"
@@ -183,7 +183,7 @@ class Source(db.Model):
     case: Mapped[Case] = relationship(back_populates="sources")
 
 
-class SlugRedirect(db.Model):
+class SlugRedirect(Model):
     """An old slug of a case, kept so shared links answer 301 to the current URL."""
 
     __tablename__ = "slug_redirects"

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.dates import utcnow
-from kb.extensions import db
+from kb.extensions import Model
 
 
-class Revision(db.Model):
+class Revision(Model):
     """A snapshot of a case as saved: who, when, what (the export-format fields), and the
     body as rendered and sanitized then, so an old version is never rendered per request."""
 
@@ -28,7 +28,7 @@ class Revision(db.Model):
     user = relationship("User")
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """A workflow step in a case's history (submitted, published, archived …): not a version,
     since the content did not change."""
 
@@ -44,7 +44,7 @@ class CaseEvent(db.Model):
     user = relationship("User")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Logins, role changes, publishing and deletions, for admins to read."""
 
     __tablename__ = "audit_events"
@@ -59,7 +59,7 @@ class AuditEvent(db.Model):
     user = relationship("User")
 
 
-class IndexChange(db.Model):
+class IndexChange(Model):
     """The search index's change log (a transactional outbox).
 
     A row is written in the same transaction as the change to a case, so the index can

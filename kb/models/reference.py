@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.extensions import db
+from kb.extensions import Model
 
 
-class County(db.Model):
+class County(Model):
     """A län, e.g. "Västra Götalands län"."""
 
     __tablename__ = "counties"
@@ -20,7 +20,7 @@ class County(db.Model):
     )
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     """A kommun, named without the word "kommun" ("Åmål")."""
 
     __tablename__ = "municipalities"
@@ -31,7 +31,7 @@ class Municipality(db.Model):
     county: Mapped[County] = relationship(back_populates="municipalities")
 
 
-class Article(db.Model):
+class Article(Model):
     """An article of the UN Convention on the Rights of the Child (1–54)."""
 
     __tablename__ = "articles"

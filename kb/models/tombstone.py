@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, Integer, String, delete, event, func, insert, i
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.dates import utcnow
-from kb.extensions import db
+from kb.extensions import Model, db
 from kb.models.case import Case, Status
 
 
@@ -26,7 +26,7 @@ class Withdrawal(enum.StrEnum):
     UNPUBLISHED = "unpublished"  # back to draft or review
 
 
-class CaseTombstone(db.Model):
+class CaseTombstone(Model):
     """The latest withdrawal of a once-published case (one row per case id)."""
 
     __tablename__ = "case_tombstones"

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.dates import utcnow
-from kb.extensions import db
+from kb.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -26,7 +26,7 @@ class Role(enum.StrEnum):
         return list(Role).index(self)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -51,7 +51,7 @@ class User(UserMixin, db.Model):
         return Role(self.role).rank >= role.rank
 
 
-class UserToken(db.Model):
+class UserToken(Model):
     """A one-time, expiring token (invitation or password reset); only its hash is stored."""
 
     __tablename__ = "user_tokens"

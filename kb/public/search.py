@@ -48,7 +48,7 @@ class ResultPages:
 
 def search_url(args: dict[str, list[str]], **changes: Any) -> str:
     """``/sok`` with the current arguments, some changed (a value of None removes it)."""
-    merged = {k: list(v) for k, v in args.items()}
+    merged: dict[str, Any] = {k: list(v) for k, v in args.items()}
     for key, value in changes.items():
         if value is None:
             merged.pop(key, None)

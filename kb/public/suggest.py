@@ -64,7 +64,7 @@ def _raw(values: dict[str, str]) -> dict:
     }
 
 
-def _contact(values: dict[str, str], errors: dict[str, str]) -> str | None:
+def _contact(values: dict[str, str], errors: dict[str, str]) -> str:
     """Who suggested it, for the reviewers only (never shown on the public page)."""
     name, email = clean_text(values["name"])[:100], clean_text(values["email"])
     if email and (len(email) > 95 or not is_valid_email(email)):

@@ -164,7 +164,7 @@ def _split(word: str, min_part: int, folded: bool) -> tuple[Part, ...] | None:
     for i in range(min_part, len(word) - min_part + 1):
         lemma = head_lemma(word[:i], lex, folded)
         tail = _split(word[i:], min_part, folded) if lemma else None
-        if tail is not None:
+        if lemma and tail is not None:
             candidate = (Part(word[:i], lemma), *tail)
             if _better(best, candidate):
                 best = candidate
@@ -187,7 +187,7 @@ def split_compound(word: str, folded: bool = False) -> tuple[tuple[Part, ...], .
     for i in range(min_part, len(word) - min_part + 1):
         lemma = head_lemma(word[:i], lex, folded)
         tail = _split(word[i:], min_part, folded) if lemma else None
-        if tail is not None:
+        if lemma and tail is not None:
             splits.append((Part(word[:i], lemma), *tail))
     if not splits:
         return ()

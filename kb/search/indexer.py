@@ -12,10 +12,10 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -180,8 +180,8 @@ def prune(session: Session, meta: Meta, keep_days: float) -> int:
     if upto < 1:
         return 0
     cutoff = utcnow() - dt.timedelta(days=keep_days)
-    deleted = session.execute(delete(IndexChange).where(
-        IndexChange.id <= upto, IndexChange.created_at <= cutoff)).rowcount
+    deleted = cast(CursorResult[Any], session.execute(delete(IndexChange).where(
+        IndexChange.id <= upto, IndexChange.created_at <= cutoff))).rowcount
     session.commit()
     if deleted:
         log.info("search index: pruned %d applied change-log row(s)", deleted)

@@ -239,7 +239,7 @@ def _apply(case: Case, data: dict[str, Any], lookups: Lookups | None) -> None:
             db.session.execute(db.select(County).filter_by(name=data["county"])).scalar_one()
             if data["county"] else None
         )
-        case.articles = [db.session.get(Article, n) for n in data["articles"]]
+        case.articles = [db.session.get_one(Article, n) for n in data["articles"]]
     names = data["municipalities"]
     if lookups is not None and len(names) < 2:  # nothing to order
         case.municipalities = [lookups.reference.municipalities[n] for n in names]

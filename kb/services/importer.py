@@ -172,7 +172,7 @@ def import_paths(paths: list[str | Path]) -> ImportResult:
         load_reference_data()
     found = find_case_files(paths)
     lookups = Lookups.load()
-    result, problems, seen = ImportResult(), [], {}
+    result, problems, seen = ImportResult(), list[str](), dict[str, Path]()
     parsed = _parsed(found)
     while chunk := list(islice(parsed, CHUNK)):
         lookups.rendered = dict(html for _, html in chunk if html)

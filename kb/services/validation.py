@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,6 +219,7 @@ def _check_municipalities(c: _Checker) -> None:
         c.out["municipalities"] = c.raw.get("municipalities")
         return
     names = [re.sub(r"\s+kommun$", "", n, flags=re.I) for n in names]
+    known: Collection[str]
     if c.reference is not None:
         known = c.reference.municipalities.keys()
     else:

@@ -26,7 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kb.extensions import db
+from kb.dates import utcnow
+from kb.extensions import Model
 from kb.models.case import (
     Case,
     Contact,
@@ -37,7 +38,6 @@ from kb.models.case import (
     case_articles,
     case_municipalities,
     case_tags,
-    utcnow,
 )
 from kb.models.history import IndexChange, Revision
 from kb.models.reference import Article, County, Municipality
@@ -46,7 +46,7 @@ from kb.models.tombstone import CaseTombstone
 ROW_ID = 1
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     """A single row: the version of everything public, and when it last changed."""
 
     __tablename__ = "content_version"

@@ -8,9 +8,11 @@ the reordered URL; list.js does the same in place and keeps localStorage in step
 from __future__ import annotations
 
 import functools
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
-from flask import Response, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from kb.errors import error_response
 from kb.lists import cases as list_cases
@@ -38,7 +40,7 @@ def _requested() -> ReadingList:
     return parse(request.args.get("e"), request.args.get("titel"))
 
 
-def _private(response: Response, remember: ReadingList | None = None) -> Response:
+def _private(response: BaseResponse, remember: ReadingList | None = None) -> BaseResponse:
     response.headers["Cache-Control"] = "private, no-store"  # depends on the reader's cookie
     if remember is not None:
         value = remember.cookie_value()
@@ -56,7 +58,8 @@ def _mailto(reading_list: ReadingList, cases: list, url: str) -> str:
 
 
 def _list_url(reading_list: ReadingList, endpoint: str = "public.reading_list") -> str:
-    return url_for(endpoint, **reading_list.query())
+    values: dict[str, Any] = reading_list.query()
+    return url_for(endpoint, **values)
 
 
 @bp.get("/lista")

@@ -7,8 +7,9 @@ from urllib.parse import parse_qsl, urlencode
 from werkzeug.datastructures import MultiDict
 
 from kb.extensions import db
+from kb.filters import FilterError
 from kb.models import ORGANISATION_TYPES, Article, Case, County, Tag
-from kb.search.params import MAX_PER_PAGE, SearchParamError, parse_params
+from kb.search.params import MAX_PER_PAGE, parse_params
 from kb.slugs import slugify
 
 KINDS = ("search", "tag", "county", "article", "organisation_type")
@@ -49,7 +50,7 @@ def _search_target(raw: str) -> Target | None:
         return None
     try:
         params = parse_params(MultiDict(pairs))
-    except SearchParamError:
+    except FilterError:
         return None
     words = [f"”{params.q}”"] if params.q else []
     words += [*params.tags, *params.counties, *params.organisation_types]

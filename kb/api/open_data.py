@@ -12,9 +12,8 @@ import io
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, stream_with_context
@@ -29,7 +28,8 @@ from kb.caching import cached_view
 from kb.dates import as_utc
 from kb.errors import abort_with
 from kb.extensions import db
-from kb.models import ORGANISATION_TYPES, Article, Case, CaseTombstone, County, Organisation, Status, Tag
+from kb.filters import FilterError, Filters, integer, parse_filters
+from kb.models import Article, Case, CaseTombstone, County, Organisation, Status, Tag
 from kb.queries import article_counts, county_counts, tag_counts
 from kb.routing import query_args
 from kb.urls import absolute_url
@@ -53,31 +53,21 @@ CORS_HEADERS = {
 }
 
 
-@dataclass
-class CaseFilters:
-    """The filters of ``GET /api/v1/cases``, the same as the search API's."""
+@dataclass(frozen=True)
+class CaseListing:
+    """What ``GET /api/v1/cases`` lists: the filters every case list and search takes, plus
+    changes since a time and the order."""
 
-    tags: list[str] = field(default_factory=list)
-    counties: list[str] = field(default_factory=list)
-    organisation_types: list[str] = field(default_factory=list)
-    articles: list[int] = field(default_factory=list)
-    year_from: int | None = None
-    year_to: int | None = None
+    filters: Filters = Filters()
     updated_since: dt.datetime | None = None
     sort: str = "published"
 
 
-def _int(args: MultiDict, name: str, low: int, high: int, default: int | None = None) -> int | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return default
+def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
     try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        abort_with(400, f"Parametern {name} ska vara ett heltal från {low} till {high}.")
-    return value
+        return integer(args, name, low, high)
+    except FilterError as exc:
+        abort_with(400, exc.message)
 
 
 _RFC3339 = re.compile(
@@ -112,42 +102,24 @@ def parse_updated_since(raw: str, name: str = "updated_since") -> dt.datetime:
         return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def _text_values(args: MultiDict, name: str) -> list[str]:
-    """Non-empty values of ``name`` without control characters (no tag or county has any)."""
-    values = ("".join(ch for ch in v if unicodedata.category(ch) != "Cc").strip() for v in args.getlist(name))
-    return [v for v in values if v]
-
-
-def parse_filters(args: MultiDict) -> CaseFilters:
-    """The filters in ``args``; a value that cannot be right is a 400 with a Swedish message."""
-    kinds = [v for v in args.getlist("organisation_type") if v.strip()]
-    unknown = [v for v in kinds if v not in ORGANISATION_TYPES]
-    if unknown:
-        abort_with(400, f"Okänd organisationstyp ”{unknown[0]}”. Giltiga: {', '.join(ORGANISATION_TYPES)}.")
-    articles = []
-    for raw in args.getlist("article"):
-        if not raw.strip().isdigit() or not 1 <= int(raw) <= 54:
-            abort_with(400, "Parametern article ska vara ett artikelnummer från 1 till 54.")
-        articles.append(int(raw))
+def parse_listing(args: MultiDict) -> CaseListing:
+    """The filters, ``updated_since`` and ``sort`` in ``args``; a value that cannot be right
+    is a 400 with a Swedish message."""
+    try:
+        filters = parse_filters(args)
+    except FilterError as exc:
+        abort_with(400, exc.message)
     sort = args.get("sort", "").strip() or "published"
     if sort not in SORTS:
         abort_with(400, f"Parametern sort ska vara en av: {', '.join(SORTS)}.")
     since = args.get("updated_since", "").strip()
-    return CaseFilters(
-        tags=_text_values(args, "tag"),
-        counties=_text_values(args, "county"),
-        organisation_types=kinds,
-        articles=articles,
-        year_from=_int(args, "year_from", 1900, 2100),
-        year_to=_int(args, "year_to", 1900, 2100),
-        updated_since=parse_updated_since(since) if since else None,
-        sort=sort,
-    )
+    return CaseListing(filters, parse_updated_since(since) if since else None, sort)
 
 
-def filtered_cases(filters: CaseFilters) -> Select:
+def filtered_cases(listing: CaseListing) -> Select:
     """Published cases matching every filter: all the tags and articles, any of the counties
     and organisation types."""
+    filters = listing.filters
     stmt = db.select(Case).where(Case.status == Status.PUBLISHED)
     for name in filters.tags:
         stmt = stmt.where(Case.tags.any(Tag.name == name))
@@ -162,9 +134,9 @@ def filtered_cases(filters: CaseFilters) -> Select:
         stmt = stmt.where(Case.year >= filters.year_from)
     if filters.year_to is not None:
         stmt = stmt.where(Case.year <= filters.year_to)
-    if filters.updated_since is not None:
-        stmt = stmt.where(Case.updated_at >= filters.updated_since)
-    return stmt.order_by(*SORTS[filters.sort])
+    if listing.updated_since is not None:
+        stmt = stmt.where(Case.updated_at >= listing.updated_since)
+    return stmt.order_by(*SORTS[listing.sort])
 
 
 def _with_relations(stmt: Select) -> Select:
@@ -213,9 +185,9 @@ def _paged(stmt: Select, page: int, per_page: int, results: list[Any]) -> Respon
 @bp.get("/cases")
 @cached_view()
 def cases():
-    filters = parse_filters(request.args)
+    listing = parse_listing(request.args)
     page, per_page = _paging()
-    stmt = filtered_cases(filters)
+    stmt = filtered_cases(listing)
     items = db.session.execute(
         _with_relations(stmt).offset((page - 1) * per_page).limit(per_page)
     ).scalars().all()

@@ -8,7 +8,8 @@ from flask import current_app, jsonify, request, url_for
 from kb import search
 from kb.api import bp
 from kb.api.serializers import case_url
-from kb.search import SearchParamError, SearchResult, SearchUnavailable, parse_params
+from kb.filters import FilterError
+from kb.search import SearchResult, SearchUnavailable, parse_params
 
 
 def search_json(result: SearchResult) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def search_cases():
     """Search published cases: words, "phrases", filters, facets, snippets."""
     try:
         params = parse_params(request.args, default_per_page=current_app.config["PER_PAGE"])
-    except SearchParamError as exc:
+    except FilterError as exc:
         return jsonify({"error": {"status": 400, "title": "Felaktig sökning",
                                   "message": exc.message, "parameter": exc.name}}), 400
     try:

@@ -14,10 +14,11 @@ from kb import search as search_service
 from kb.alerts.targets import MAX_VALUE, SEARCH_KEYS
 from kb.errors import abort_with
 from kb.extensions import csrf, db, limiter
+from kb.filters import FilterError
 from kb.models import Article
 from kb.public import bp
 from kb.routing import query_args
-from kb.search import SearchParamError, SearchParams, SearchResult, SearchUnavailable, parse_params
+from kb.search import SearchParams, SearchResult, SearchUnavailable, parse_params
 from kb.services import search_misses
 
 FEW_HITS = 2  # a search with this many hits or fewer is counted for the editors
@@ -75,7 +76,7 @@ def search_miss():
     if query and current_user.is_anonymous:
         try:
             hits = search_service.search(SearchParams(q=query, per_page=1)).total
-        except (SearchParamError, SearchUnavailable):
+        except (FilterError, SearchUnavailable):
             hits = None
         if hits is not None and hits <= FEW_HITS:
             search_misses.record(query, dt.date.today())
@@ -87,10 +88,10 @@ def search_miss():
 def search():
     # Empty fields (a year left blank in the form without JavaScript) are no filter.
     args = {key: kept for key, values in query_args().items() if (kept := [v for v in values if v.strip()])}
-    error: SearchParamError | None = None
+    error: FilterError | None = None
     try:
         params = parse_params(request.args, current_app.config["PER_PAGE"], clamp_page=True)
-    except SearchParamError as exc:
+    except FilterError as exc:
         error, params = exc, SearchParams()
     result: SearchResult | None = None
     if error is None:

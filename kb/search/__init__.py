@@ -23,7 +23,7 @@ from kb.extensions import db
 from kb.search import analysis, engine, indexer, spelling
 from kb.search.engine import Hit, SearchResult
 from kb.search.english import glossary
-from kb.search.params import SearchParamError, SearchParams, parse_params
+from kb.search.params import SearchParams, parse_params
 from kb.search.store import POINTER, IndexMissing, IndexStore
 from kb.search.synonyms import load_related
 
@@ -33,7 +33,6 @@ EXTENSION = "kb_search"
 
 __all__ = [
     "Hit",
-    "SearchParamError",
     "SearchParams",
     "SearchResult",
     "SearchUnavailable",

@@ -9,11 +9,11 @@ everyday words get what cases call them (kb.search.synonyms.load_related).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kb.filters import clean
 from kb.search import english
 from kb.search import scoring as sc
 from kb.search.analysis import FOLD_MARK, MOD_MARK, folded_stem, lexicon, query_word_terms, stem, tokenize
@@ -29,7 +29,6 @@ RELATED_BOOST = 0.6  # everyday words: what cases call them
 MODIFIER_BOOST = 0.3  # the word as the first part of a compound ("barn" in "barnbokslut")
 ARTICLE_BOOST = 4.0  # a case linked to the article ranks above one that only mentions it
 Has = Callable[[str, str], bool]  # does the index have this term in this field?
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ARTICLE = re.compile(r"\b(?:(?:fn:s\s+)?(?:barnkonventionen|konventionen|bk)s?\s+)?"
                       r"(?:artikel|art)\.?\s*(\d{1,2})\b", re.IGNORECASE)
 _AND, _OR, _NOT = frozenset({"AND", "OCH"}), frozenset({"OR", "ELLER"}), frozenset({"NOT", "INTE"})
@@ -66,13 +65,6 @@ class ParsedQuery:
     @property
     def empty(self) -> bool:
         return not self.units
-
-
-def clean(text: str) -> str:
-    """Drop control and format characters; collapse white space."""
-    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
-    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cs", "Co"))
-    return " ".join(text.split())
 
 
 def parse(text: str, synonyms: dict[Expression, tuple[Expression, ...]] | None = None,

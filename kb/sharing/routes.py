@@ -23,6 +23,7 @@ from kb import search
 from kb.caching import cached_view, data_stamp, is_editor
 from kb.errors import abort_with
 from kb.extensions import db
+from kb.filters import FilterError
 from kb.models import ORGANISATION_TYPES, Article, Case, County, Organisation, Status, Tag
 from kb.queries import published_cases, tag_counts, visible_case
 from kb.routing import int_arg, query_args
@@ -102,7 +103,7 @@ def search_feed():
     """Any search as a feed: the newest matches (by publication) ordered by last change."""
     try:
         params = search.parse_params(request.args)
-    except search.SearchParamError as exc:
+    except FilterError as exc:
         abort_with(400, exc.message)
     found = search.search(replace(params, sort="date", page=1, per_page=SEARCH_FEED_POOL))
     size = int(current_app.config["FEED_SIZE"])

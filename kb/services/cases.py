@@ -327,15 +327,6 @@ def _insert_ignoring_conflicts(model: type) -> Any:
     return insert(model).on_conflict_do_nothing()
 
 
-def record_revision(case: Case, user: User | None, message: str = "") -> Revision:
-    revision = Revision(
-        case_id=case.id, number=case.version, user_id=user.id if user else None,
-        message=message[:300], data=case_to_data(case), body_html=case.body_html,
-    )
-    db.session.add(revision)
-    return revision
-
-
 def record_index_change(case_id: int) -> None:
     """Tell every search index that this case changed; committed with the change itself."""
     db.session.add(IndexChange(case_id=case_id))
@@ -414,7 +405,6 @@ __all__ = [
     "last_content_author_id",
     "record_event",
     "record_index_change",
-    "record_revision",
     "record_saves",
     "save_case",
     "set_status",

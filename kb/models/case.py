@@ -98,6 +98,8 @@ class Case(Model):
     """A good-practice example. ``body_html`` is rendered once, when the case is saved."""
 
     __tablename__ = "cases"
+    # SQLite would otherwise hand a deleted case's id (and its short link) to the next case.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import DateTime, Integer, String, delete, event, func, insert, inspect, select
+from sqlalchemy import DateTime, Integer, String, delete, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb.dates import utcnow
@@ -64,25 +64,6 @@ def _record_withdrawals(session: Session, _context, _instances) -> None:
                       Withdrawal.ARCHIVED if case.status == Status.ARCHIVED else Withdrawal.UNPUBLISHED)
             conn.execute(insert(CaseTombstone).values(case_id=case_id, slug=slug, reason=reason.value,
                                                       deleted_at=utcnow()))
-
-
-@event.listens_for(Session, "before_flush")
-def _never_reuse_withdrawn_ids(session: Session, _context, _instances) -> None:
-    """SQLite gives a new row the highest id + 1, so deleting the newest case would hand its
-    id to the next one, and an old short link ``/exempel/<id>`` would open another case.
-    New cases get ids above every id a tombstone remembers (PostgreSQL's sequences never go
-    back: nothing to do there)."""
-    new = [c for c in session.new if isinstance(c, Case) and c.id is None]
-    if not new or session.get_bind().dialect.name != "sqlite":
-        return
-    conn = session.connection()
-    highest_withdrawn = conn.execute(select(func.max(CaseTombstone.case_id))).scalar()
-    if highest_withdrawn is None:
-        return
-    highest = conn.execute(select(func.max(Case.id))).scalar() or 0
-    if highest_withdrawn >= highest:
-        for offset, case in enumerate(new, start=1):
-            case.id = highest_withdrawn + offset
 
 
 def withdrawn(slug_or_id: str) -> CaseTombstone | None:

@@ -112,3 +112,73 @@ def test_revisions_get_their_rendered_html_in_0003(empty_app):
     assert html[1] == "<p>Första <em>texten</em> x</p>" and html[2] == ""
     downgrade(revision="0002")
     assert "body_html" not in {c["name"] for c in sa.inspect(db.engine).get_columns("revisions")}
+
+
+def _case_with_children(conn, case_id: int, slug: str) -> None:
+    now = "2024-01-01 00:00:00"
+    conn.execute(sa.text(
+        "INSERT INTO cases (id, slug, title, summary, body, body_html, organisation_id, status, version, "
+        "created_at, updated_at) VALUES (:id, :slug, 'T', 'S', 'b', '<p>b</p>', 1, 'draft', 1, :now, :now)"),
+        {"id": case_id, "slug": slug, "now": now})
+    conn.execute(sa.text("INSERT INTO contacts (case_id, position, name) VALUES (:id, 0, 'Anna')"),
+                 {"id": case_id})
+    conn.execute(sa.text("INSERT INTO sources (case_id, position, title) VALUES (:id, 0, 'Rapport')"),
+                 {"id": case_id})
+    conn.execute(sa.text("INSERT INTO case_articles (case_id, article_number) VALUES (:id, 12)"),
+                 {"id": case_id})
+    conn.execute(sa.text("INSERT INTO revisions (case_id, number, created_at, message, data) "
+                         "VALUES (:id, 1, :now, '', '{}')"), {"id": case_id, "now": now})
+    conn.execute(sa.text("INSERT INTO case_events (case_id, at, action, comment) "
+                         "VALUES (:id, :now, 'case_published', '')"), {"id": case_id, "now": now})
+
+
+CHILD_TABLES = ("contacts", "sources", "case_articles", "revisions", "case_events")
+
+
+def _child_counts(conn) -> dict[str, int]:
+    return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in CHILD_TABLES}  # noqa: S608
+
+
+def test_0007_rebuilds_cases_without_touching_child_rows(empty_app, db_backend):
+    """The SQLite table rebuild drops the old ``cases``: with foreign keys enforced that would
+    cascade to every child row, so the migration switches them off for it."""
+    if db_backend != "sqlite":
+        pytest.skip("0007 changes nothing on PostgreSQL (sequences never reuse ids)")
+    upgrade(revision="0006")
+    sa.event.listen(db.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA foreign_keys=ON"))
+    db.engine.dispose()  # new connections enforce foreign keys
+    with db.engine.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        conn.execute(sa.text(
+            "INSERT INTO organisations (id, name, organisation_type) VALUES (1, 'Exempelby', 'kommun')"))
+        for case_id in (1, 2, 3):
+            _case_with_children(conn, case_id, f"fall-{case_id}")
+        before = _child_counts(conn)
+        conn.execute(sa.text("DELETE FROM cases WHERE id = 3"))  # the newest case, deleted
+        conn.execute(sa.text("INSERT INTO index_changes (case_id, created_at) VALUES (3, '2024-01-01')"))
+    assert before == dict.fromkeys(CHILD_TABLES, 3)
+    upgrade()
+    with db.engine.connect() as conn:
+        assert _child_counts(conn) == dict.fromkeys(CHILD_TABLES, 2)  # case 3's went with it, before
+        assert "AUTOINCREMENT" in conn.execute(sa.text(
+            "SELECT sql FROM sqlite_master WHERE name = 'cases'")).scalar()
+        assert conn.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'cases'")).scalar() == 3
+    assert schema_differences() == []
+
+
+def test_a_deleted_cases_id_is_never_reused(empty_app, case_data):
+    """On SQLite (AUTOINCREMENT) as on PostgreSQL (a sequence): the id of the newest case,
+    deleted, is not handed to the next one, published or not."""
+    from kb.services.cases import delete_case, save_case
+
+    upgrade()
+    first = save_case(case_data(title="Första", status="draft"))
+    db.session.commit()
+    newest = save_case(case_data(title="Andra", status="draft"))
+    db.session.commit()
+    newest_id = newest.id
+    delete_case(newest)
+    db.session.commit()
+    again = save_case(case_data(title="Tredje", status="draft"))
+    db.session.commit()
+    assert first.id < newest_id < again.id

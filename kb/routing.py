@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
@@ -36,8 +37,9 @@ def int_arg(name: str, default: int | None = None, low: int = 0) -> int | None:
     return value if low <= value <= MAX_INT else default
 
 
-def query_args(exclude: Iterable[str] = ()) -> dict[str, list[str]]:
-    """The query string as ``url_for`` keywords, without names that are not ours to pass on."""
+def query_args(exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """The query string as ``url_for`` keywords (name → list of values), without names that
+    are not ours to pass on."""
     skip = set(exclude) | _RESERVED | set(request.view_args or {})
     return {key: values for key, values in request.args.lists()
             if key not in skip and _PARAM_NAME.fullmatch(key)}

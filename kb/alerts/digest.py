@@ -84,6 +84,8 @@ def queue_due_digests(now: dt.datetime | None = None) -> int:
                 continue
             sections = []
             for alert in alerts:
+                if alert.covered_until is None:  # not confirmed yet (the query leaves those out)
+                    continue
                 since = as_utc(alert.covered_until)
                 if since not in by_since:
                     by_since[since] = changed_since(since)
@@ -94,7 +96,7 @@ def queue_due_digests(now: dt.datetime | None = None) -> int:
             if not sections:
                 continue  # nothing new: no mail, and the next run looks again
             try:
-                _queue_digest(db.session.get(Subscriber, subscriber_id), rhythm, key, sections)
+                _queue_digest(db.session.get_one(Subscriber, subscriber_id), rhythm, key, sections)
                 for alert in alerts:
                     alert.covered_until = now
                 db.session.commit()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.datastructures import MultiDict
@@ -60,7 +61,7 @@ def _search_target(raw: str) -> Target | None:
     return Target("search", urlencode(sorted(pairs)), "Sökning: " + ", ".join(words))
 
 
-def search_args(value: str) -> dict[str, list[str]]:
+def search_args(value: str) -> dict[str, Any]:
     """A search alert's arguments for ``url_for('public.search', …)``."""
     args: dict[str, list[str]] = {}
     for key, item in parse_qsl(value, max_num_fields=40):

@@ -1,6 +1,8 @@
 """For admins: find an e-mail address among the alert subscribers and delete it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import flash, redirect, render_template, request, url_for
 
 from kb.alerts.service import forget
@@ -16,7 +18,7 @@ from kb.services import audit
 @role_required(Role.ADMIN)
 def alert_subscribers():
     query = request.args.get("epost", "")[:254].strip().lower()
-    found = []
+    found: Sequence[Subscriber] = []
     if query:
         found = db.session.execute(
             db.select(Subscriber).where(Subscriber.email.contains(query, autoescape=True))

@@ -14,10 +14,10 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.dates import utcnow
-from kb.extensions import db
+from kb.extensions import Model
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     __tablename__ = "alert_subscribers"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -29,7 +29,7 @@ class Subscriber(db.Model):
                                                order_by="Alert.id")
 
 
-class Alert(db.Model):
+class Alert(Model):
     __tablename__ = "alerts"
     __table_args__ = (UniqueConstraint("subscriber_id", "kind", "value", name="uq_alerts_target"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Alert(db.Model):
     subscriber: Mapped[Subscriber] = relationship(back_populates="alerts")
 
 
-class AlertToken(db.Model):
+class AlertToken(Model):
     """A link in a mail: confirm (7 days) or manage/unsubscribe (long-lived); hash only."""
 
     __tablename__ = "alert_tokens"
@@ -58,7 +58,7 @@ class AlertToken(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """A mail waiting for ``kb mail send``; ``dedupe_key`` makes a digest period unique."""
 
     __tablename__ = "mail_outbox"

@@ -86,7 +86,7 @@ def alert_signup():
         errors["epost"] = "Ange en giltig e-postadress, till exempel namn@kommun.se."
     if request.form.get("rytm") not in service.RHYTHMS:
         errors["rytm"] = "Välj hur ofta du vill få e-post."
-    if errors:
+    if errors or email is None:
         return _form(target, errors), 422
     try:
         alert, mailed = service.subscribe(email, target, request.form["rytm"])

@@ -366,7 +366,7 @@ def _mark_current_version_published(case: Case) -> None:
     ).scalar_one_or_none()
     if newest is None or newest.data.get("status") == Status.PUBLISHED.value:
         return
-    published = newest.data.get("published") or case.published.isoformat()
+    published = newest.data.get("published") or (case.published.isoformat() if case.published else None)
     newest.data = {**newest.data, "status": Status.PUBLISHED.value, "published": published}
 
 

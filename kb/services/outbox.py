@@ -19,9 +19,10 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from kb.dates import utcnow
 from kb.extensions import db
@@ -79,7 +80,7 @@ def _claim(row_id: int, now: dt.datetime) -> bool:
         .values(status="sending", claimed_at=now, attempts=OutboxMail.attempts + 1)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _release_stale(now: dt.datetime) -> None:
@@ -104,7 +105,7 @@ def deliver_due(now: dt.datetime | None = None, limit: int = 500, only_id: int |
         for row_id in db.session.execute(stmt).scalars().all():
             if not _claim(row_id, now):
                 continue  # another run has it
-            row = db.session.get(OutboxMail, row_id)
+            row = db.session.get_one(OutboxMail, row_id)
             try:
                 connection.send(message_for(row))
             except (OSError, smtplib.SMTPException) as exc:

@@ -205,8 +205,8 @@ def forgot_password():
           f"Länken gäller i {current_app.config['RESET_TOKEN_HOURS']} timmar.", "success")
     response = redirect(url_for("auth.login"))
     response.call_on_close(partial(
-        reset_after_response, current_app._get_current_object(), form.email.data,
-        absolute_url("public.index"), request.remote_addr or ""))
+        reset_after_response, current_app._get_current_object(),  # type: ignore[attr-defined]
+        form.email.data, absolute_url("public.index"), request.remote_addr or ""))
     return response
 
 

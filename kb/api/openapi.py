@@ -172,7 +172,8 @@ FILTERS = [
     _query("article", {"type": "integer", "minimum": 1, "maximum": 54},
            "Barnkonventionens artikel. Upprepa: alla måste finnas.", many=True),
     _query("year_from", {"type": "integer", "minimum": 1900, "maximum": 2100}, "Startår från och med."),
-    _query("year_to", {"type": "integer", "minimum": 1900, "maximum": 2100}, "Startår till och med."),
+    _query("year_to", {"type": "integer", "minimum": 1900, "maximum": 2100},
+           "Startår till och med (inte före year_from)."),
 ]
 PAGING = [
     _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}, "Sida, från 1."),

@@ -8,8 +8,7 @@ from email import policy
 import pytest
 
 from kb.alerts.digest import queue_due_digests
-from kb.alerts.service import as_utc
-from kb.dates import utcnow
+from kb.dates import as_utc, utcnow
 from kb.extensions import db
 from kb.models import Alert, OutboxMail, Revision, Status
 from kb.services.cases import case_to_data, save_case, set_status

@@ -1,7 +1,7 @@
 """Case ids are never handed out twice, on SQLite too (AUTOINCREMENT on cases)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 
 SQLite gives a new row the highest id + 1 unless the table is AUTOINCREMENT, so deleting the
@@ -22,8 +22,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -269,7 +269,7 @@ def word_query(word: str, has: Has = _anything) -> sc.Query:
 
 def unit_query(unit: Unit, has: Has = _anything) -> sc.Query:
     if unit.article is not None:
-        main = sc.Term("article", str(unit.article), ARTICLE_BOOST)
+        main: sc.Query = sc.Term("article", str(unit.article), ARTICLE_BOOST)
         if unit.phrase:  # the article's title, also as text
             main = sc.any_of([main, _phrase([stem(w) for w in unit.words], 1.0, has)])
     else:

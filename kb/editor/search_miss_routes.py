@@ -8,6 +8,7 @@ from flask import render_template
 from kb import search
 from kb.auth import role_required
 from kb.editor import bp
+from kb.filters import FilterError
 from kb.models import Role
 from kb.models.search_miss import KEEP_DAYS
 from kb.services.search_misses import most_frequent
@@ -24,6 +25,6 @@ def search_misses():
     for query, _, _ in rows[:RECOUNT]:
         try:
             hits[query] = search.search(search.SearchParams(q=query, per_page=1)).total
-        except (search.SearchParamError, search.SearchUnavailable):
+        except (FilterError, search.SearchUnavailable):
             hits[query] = None
     return render_template("editor/search_misses.html", rows=rows, hits=hits, keep_days=KEEP_DAYS)

@@ -10,13 +10,13 @@ import datetime as dt
 from sqlalchemy import Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 
 MAX_QUERY = 100
 KEEP_DAYS = 90
 
 
-class SearchMiss(db.Model):
+class SearchMiss(Model):
     """How often a query with zero or few hits was searched on one day."""
 
     __tablename__ = "search_misses"

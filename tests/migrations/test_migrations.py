@@ -139,12 +139,12 @@ def _child_counts(conn) -> dict[str, int]:
     return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in CHILD_TABLES}  # noqa: S608
 
 
-def test_0008_rebuilds_cases_without_touching_child_rows(empty_app, db_backend):
+def test_0009_rebuilds_cases_without_touching_child_rows(empty_app, db_backend):
     """The SQLite table rebuild drops the old ``cases``: with foreign keys enforced that would
     cascade to every child row, so the migration switches them off for it."""
     if db_backend != "sqlite":
-        pytest.skip("0008 changes nothing on PostgreSQL (sequences never reuse ids)")
-    upgrade(revision="0007")
+        pytest.skip("0009 changes nothing on PostgreSQL (sequences never reuse ids)")
+    upgrade(revision="0008")
     sa.event.listen(db.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA foreign_keys=ON"))
     db.engine.dispose()  # new connections enforce foreign keys
     with db.engine.begin() as conn:

@@ -1,7 +1,7 @@
 """Case ids are never handed out twice, on SQLite too (AUTOINCREMENT on cases)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 
 SQLite gives a new row the highest id + 1 unless the table is AUTOINCREMENT, so deleting the
@@ -22,8 +22,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

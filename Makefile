@@ -49,7 +49,8 @@ run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
 
 # The suite runs once per database. Tests that do not touch the database (analysis, markup,
 # the search corpus, the browser) run in the SQLite pass only (--only-db-tests); pytest-xdist
-# spreads the tests over the cores. Exit 5 (nothing collected) is not a failure of a pass.
+# spreads the tests over the cores. Both passes run even when the first fails; exit 5
+# (nothing collected) is not a failure of a pass.
 PYTEST_PARALLEL ?= -n auto --dist loadgroup
 PYTEST_REPORT ?= --durations=25
 PYTEST = $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_REPORT)
@@ -63,8 +64,10 @@ test: $(VENV)/.locked-test $(VENV)/.locked-browser browser-deps ## Whole suite o
 	$(LINT)
 	@$(TYPECHECK)
 	$(BIN)/bandit -q -c pyproject.toml -r kb migrations scripts wsgi.py gunicorn.conf.py
-	$(PYTEST) --db=sqlite || test $$? -eq 5
-	$(PYTEST) --db=postgresql --only-db-tests || test $$? -eq 5
+	@status=0; \
+	$(PYTEST) --db=sqlite || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	$(PYTEST) --db=postgresql --only-db-tests || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	exit $$status
 
 check: $(VENV)/.locked-test ## Ruff, the type checker and the fast tests on SQLite (< 60 s): while you work
 	$(LINT)

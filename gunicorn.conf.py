@@ -4,7 +4,7 @@ Everything can be set with ``KB_*`` environment variables; see README, section "
 """
 import os
 
-from kb.serving import ACCESS_LOG_FORMAT, check_startup, default_workers, warm_up
+from kb.serving import ACCESS_LOG_FORMAT, check_startup, default_workers, report_crashes, warm_up
 
 wsgi_app = "kb:create_app()"
 bind = os.environ.get("KB_BIND", "127.0.0.1:8000").split(",")
@@ -47,3 +47,8 @@ def post_worker_init(worker):
     """A new worker reads the word list and the index before its first request (~1 s at
     100,000 cases), not during it."""
     warm_up(worker.wsgi)
+
+
+def post_fork(server, worker):
+    """A worker that crashes in C code leaves every thread's Python traceback in the error log."""
+    report_crashes(errorlog)

@@ -5,11 +5,13 @@ The settings live in ``gunicorn.conf.py`` (read from ``KB_*`` variables) so that
 """
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import shutil
 import sys
 from collections.abc import Mapping
+from typing import TextIO
 
 import click
 from flask import Flask
@@ -78,6 +80,15 @@ def warm_up(app: Flask) -> None:
             search.warm_up()
     except Exception:  # noqa: BLE001 — never stop a worker from booting over a warm-up
         logging.getLogger(__name__).warning("worker warm-up failed", exc_info=True)
+
+
+def report_crashes(errorlog: str | None) -> None:
+    """If this process dies in C code (SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL), write the
+    Python traceback of every thread to the error log first: a crash then says where it was."""
+    target: TextIO = sys.stderr
+    if errorlog and errorlog != "-":
+        target = open(errorlog, "a", encoding="utf-8")  # noqa: SIM115 — faulthandler keeps it open
+    faulthandler.enable(file=target, all_threads=True)
 
 
 class GunicornLogger(glogging.Logger):

@@ -6,6 +6,7 @@ generous enough for a machine busy with other work.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -103,6 +104,18 @@ def wait_until(condition, timeout: float = PATIENCE) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"not within {timeout} s"
         time.sleep(0.05)
+
+
+def test_a_worker_that_crashes_in_c_code_leaves_a_traceback(server):
+    """faulthandler in every worker: a segmentation fault is logged with the Python
+    traceback of each thread, and the master replaces the worker."""
+    worker = server.wait_for_workers(2)[0]
+    os.kill(worker, signal.SIGSEGV)
+    wait_until(lambda: any("Fatal Python error: Segmentation fault" in line for line in server.log_lines()))
+    wait_until(lambda: any("gunicorn/workers/" in line and line.lstrip().startswith("File ")
+                           for line in server.log_lines()))
+    wait_until(lambda: len(server.workers()) == 2 and worker not in server.workers())
+    assert get(server.url + "/healthz")[0] == 200
 
 
 def test_term_stops_gracefully(server):

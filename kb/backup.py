@@ -30,14 +30,16 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
+from kb.dates import utcnow
 from kb.extensions import db
+from kb.models import ContentVersion
 
 FORMAT = "kunskapsbanken-backup"
 FORMAT_VERSION = 1
 BATCH = 500
 SKIP_TABLES = {"alembic_version"}
 # Filled by migration 0002 (reference data): a migrated database has rows there already.
-SEEDED_BY_MIGRATIONS = {"counties", "municipalities", "articles"}
+SEEDED_BY_MIGRATIONS = {"counties", "municipalities", "articles", "content_version"}
 
 
 class BackupError(Exception):
@@ -231,14 +233,29 @@ def restore_backup(directory: Path, *, replace: bool = False) -> BackupResult:
             found = ", ".join(f"{name} ({n})" for name, n in sorted(existing.items()))
             raise BackupError(f"Databasen innehåller redan data: {found}. Återställ till en tom "
                               "databas, eller ange --replace för att ersätta allt innehåll.")
+        before = _content_version(conn)
         for table in reversed(tables):
             conn.execute(table.delete())
         counts = {table.name: _load_table(conn, table, directory, manifest) for table in tables}
         _reset_sequences(conn, tables)
+        _bump_content_version(conn, before)
     db.session.remove()
     upgrade()
     return BackupResult(directory, revision, counts)
 
+
+
+def _content_version(conn: sa.Connection) -> int:
+    return conn.execute(sa.select(sa.func.max(ContentVersion.version))).scalar() or 0
+
+
+def _bump_content_version(conn: sa.Connection, before: int) -> None:
+    """Past every version readers may have cached, before the restore or in the backup: a
+    restored page must never match an ETag of other content."""
+    version = max(before, _content_version(conn)) + 1
+    values = {"version": version, "changed_at": utcnow()}
+    if not conn.execute(sa.update(ContentVersion).values(**values)).rowcount:
+        conn.execute(sa.insert(ContentVersion).values(id=1, **values))
 
 
 def _load_table(conn: sa.Connection, table: sa.Table, directory: Path, manifest: dict) -> int:

@@ -9,14 +9,17 @@ import sqlalchemy as sa
 from kb import create_app
 from kb.backup import _encode, _tables
 from kb.extensions import db
-from kb.models import AuditEvent, Case, User
+from kb.models import AuditEvent, Case, ContentVersion, User
 
 
 def all_rows() -> dict[str, list[dict]]:
-    """Every row of every table (bar alembic_version), in a backend-neutral form."""
+    """Every row of every table (bar alembic_version, and content_version, which a restore
+    moves past every version readers may have cached), in a backend-neutral form."""
     with db.engine.connect() as conn:
         out = {}
         for table in _tables(conn):
+            if table.name == "content_version":
+                continue
             order = list(table.primary_key.columns) or list(table.columns)
             rows = conn.execute(sa.select(table).order_by(*order)).mappings()
             out[table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
@@ -123,10 +126,13 @@ def test_restore_refuses_a_database_with_data_unless_told_to_replace(app, runner
     assert "innehåller redan data" in result.output
     assert "cases (3)" in result.output
 
+    before = db.session.scalar(sa.select(ContentVersion.version))
     result = runner.invoke(args=["restore", "--replace", str(backup_dir)])
     assert result.exit_code == 0, result.output
     db.session.remove()
     assert all_rows() == filled
+    # an ETag cached before the restore (or when the backup was taken) never matches again
+    assert db.session.scalar(sa.select(ContentVersion.version)) > before
 
 
 def test_backup_refuses_a_folder_that_is_not_empty(runner, tmp_path):

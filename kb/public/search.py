@@ -73,7 +73,9 @@ def toggle_url(args: dict[str, list[str]], key: str, value: str) -> str:
 def search_miss():
     """Count an anonymous reader's search that found little (for the editors' list)."""
     query = search_misses.normalise(request.form.get("q", ""))
-    if query and current_user.is_anonymous:
+    if not query:
+        return "", 400  # the search page never sends an empty query
+    if current_user.is_anonymous:
         try:
             hits = search_service.search(SearchParams(q=query, per_page=1)).total
         except (FilterError, SearchUnavailable):

@@ -11,6 +11,7 @@ from kb.urls import OriginError, parse_origin
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEV_BASE_URL = "http://127.0.0.1:5000"
+LOCAL_ORIGIN = "http://localhost"  # production without KB_BASE_URL: local host names only
 # Names a developer or a test client uses for this machine; accepted only in development.
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
@@ -180,14 +181,12 @@ def _configure_origin(app: Flask) -> None:
     """Check ``BASE_URL`` and derive Flask's ``TRUSTED_HOSTS`` from it (plus extra names)."""
     local = is_dev(app) or app.testing
     base = app.config.get("BASE_URL")
+    # Without KB_BASE_URL the app answers local host names only: enough for the `kb` command
+    # and in-process use; `kb serve`, gunicorn.conf.py and `kb mail send` refuse to run.
+    app.config["ORIGIN_CONFIGURED"] = bool(base)
     if not base:
-        if not local:
-            raise ConfigError(
-                "KB_BASE_URL saknas: webbplatsens adress, t.ex. https://kunskapsbanken.example.se. "
-                "KB_BASE_URL must be set in production: the site's address, e.g. "
-                "KB_BASE_URL=https://kunskapsbanken.example.se (set KB_DEV=1 for local development)."
-            )
-        base = DEV_BASE_URL
+        base = DEV_BASE_URL if local else LOCAL_ORIGIN
+        local = True
     try:
         app.config["BASE_URL"] = parse_origin(base)
     except OriginError as exc:

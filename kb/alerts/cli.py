@@ -1,6 +1,8 @@
 """``kb mail send``: queue due digests, then send queued mails (run by a timer or cron)."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -21,6 +23,10 @@ def send_command(no_digests: bool) -> None:
     from kb.services.outbox import deliver_due
     from kb.urls import origin
 
+    if not (current_app.config["ORIGIN_CONFIGURED"] or current_app.debug or current_app.testing
+            or os.environ.get("KB_DEV") == "1"):
+        raise click.ClickException("KB_BASE_URL saknas: länkarna i e-posten kan inte byggas. "
+                                   "Set KB_BASE_URL before sending mail.")
     # Links in mails are absolute, from the configured origin (never a request's Host).
     with current_app.test_request_context("/", base_url=origin()):
         service.prune()

@@ -48,14 +48,19 @@ def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
-def test_production_refuses_to_start_without_a_base_url(monkeypatch, tmp_path):
+def test_production_without_a_base_url_answers_local_names_only(monkeypatch, tmp_path):
+    """The `kb` command works; serving refuses (test_safe_defaults); no other host is answered."""
     monkeypatch.delenv("KB_DEV", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.delenv("KB_BASE_URL", raising=False)
     monkeypatch.setenv("KB_SECRET_KEY", "s3cret")
     monkeypatch.setenv("KB_INSTANCE_PATH", str(tmp_path))
-    with pytest.raises(RuntimeError, match="KB_BASE_URL must be set in production"):
-        create_app()
+    app = create_app()
+    assert app.config["BASE_URL"] == "http://localhost" and not app.config["ORIGIN_CONFIGURED"]
+    client = app.test_client()
+    assert client.get("/robots.txt", headers={"Host": "evil.example"}).status_code == 400
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code != 0 and "KB_BASE_URL" in result.output
 
 
 @pytest.mark.parametrize("value", ["kb.example.se", "ftp://kb.example.se", "https://kb.example.se/kb",

@@ -36,6 +36,9 @@ MAX_TAGS = 200
 MAX_QUOTE_DEPTH = 16
 MAX_LIST_DEPTH = 16
 MAX_BLOCK_LINES = 400
+# Emphasis markers (* and _) in one paragraph: Python-Markdown's inline patterns retry on each
+# of them, so thousands in one block cost up to a second ("**_*_*_…").
+MAX_EMPHASIS = 500
 # Characters the link parser may scan from each "[" to its "]" and each "(" to its ")".
 MAX_BRACKET_SCAN = 300_000
 
@@ -120,6 +123,9 @@ def markdown_problem(source: str) -> str | None:
     blocks = _BLANK_LINE.split(source)
     if any(block.strip("\n").count("\n") >= MAX_BLOCK_LINES for block in blocks):
         return (f"Ett stycke eller en lista har fler än {MAX_BLOCK_LINES} rader i följd. "
+                "Dela upp texten med tomma rader.")
+    if any(block.count("*") + block.count("_") > MAX_EMPHASIS for block in blocks):
+        return (f"Ett stycke har fler än {MAX_EMPHASIS} tecken * och _. "
                 "Dela upp texten med tomma rader.")
     if sum(_scan_cost(block, "[") + _scan_cost(block, "(") for block in blocks) > MAX_BRACKET_SCAN:
         return "Texten innehåller för många hakparenteser eller parenteser som inte avslutas."

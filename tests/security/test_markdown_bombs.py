@@ -15,6 +15,7 @@ import pytest
 
 from kb.markup import (
     MAX_BLOCK_LINES,
+    MAX_EMPHASIS,
     MAX_LIST_DEPTH,
     MAX_QUOTE_DEPTH,
     MAX_SOURCE_LENGTH,
@@ -102,6 +103,7 @@ ALLOWED_WORST = {
     "open brackets at the scan limit": blocks("[" * 770, 800) + "\n\n" + fill("a ", N - 802),
     "open parens at the scan limit": blocks("(" * 770, 800) + "\n\n" + fill("a ", N - 802),
     "unclosed links": blocks("[a](b " + "x " * 200),
+    "emphasis at the limit": blocks("**_" + "*_" * ((MAX_EMPHASIS - 3) // 2)),
 }
 
 

@@ -41,8 +41,9 @@ def wait_for(condition, seconds: float) -> float:
 def nodes(database_url, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    a = Server(database_url, tmp_path / "a" / "index", workers=2)
-    b = Server(database_url, tmp_path / "b" / "index", workers=2)
+    one_editor = {"KB_REVIEW_FOUR_EYES": "false"}  # she publishes her own case
+    a = Server(database_url, tmp_path / "a" / "index", workers=2, env=one_editor)
+    b = Server(database_url, tmp_path / "b" / "index", workers=2, env=one_editor)
     create_user(a.env, "nod@example.se", PASSWORD)
     a.start(timeout=PATIENCE)
     b.start(timeout=PATIENCE)

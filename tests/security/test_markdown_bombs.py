@@ -117,12 +117,27 @@ def _render_seconds(text: str) -> tuple[float, str]:
     return time.process_time() - start, outcome
 
 
+# An ordinary case text of the maximum length: what every bomb is measured against, so a busy
+# machine (which slows both alike) cannot fail the test. Quiet, the worst bomb takes 0.4 s.
+ORDINARY = blocks("Barn och unga i kommunen fick *säga sitt* om skolgården, och svaren "
+                  "samlades i en [rapport](https://example.se/rapport) till nämnden.\n" * 3)
+TIMES_ORDINARY = 30  # quiet: ordinary 0.03 s, the worst bomb 0.4 s
+
+
+@pytest.fixture(scope="module")
+def ordinary_seconds() -> float:
+    return min(_render_seconds(ORDINARY)[0] for _ in range(3))
+
+
 @pytest.mark.parametrize("name", [*BOMBS, *ALLOWED_WORST])
-def test_every_known_bomb_is_rendered_or_refused_within_a_second(name):
+def test_every_known_bomb_is_rendered_or_refused_within_a_second(name, ordinary_seconds):
+    """Within 1 s of CPU, or (on a busy machine) within a few times an ordinary text's cost."""
     text = BOMBS.get(name) or ALLOWED_WORST[name]
     assert len(text) <= N
-    seconds, outcome = _render_seconds(text)
-    assert seconds < 1.0, f"{name}: {outcome} after {seconds:.2f} s of CPU"
+    seconds, outcome = min(_render_seconds(text) for _ in range(2))
+    limit = max(1.0, TIMES_ORDINARY * ordinary_seconds)
+    assert seconds < limit, (f"{name}: {outcome} after {seconds:.2f} s of CPU "
+                             f"(ordinary text {ordinary_seconds:.2f} s)")
 
 
 @pytest.mark.parametrize("name", list(ALLOWED_WORST))

@@ -83,6 +83,12 @@ def form_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def draft_key(user_id: int, case_id: int | None) -> str:
+    """The browser's key for a draft of the case form: one per editor and case ("new" before
+    the case exists), so two editors on one computer, or two cases, never mix."""
+    return f"kb-draft:{user_id}:{case_id if case_id is not None else 'new'}"
+
+
 def sorted_errors(errors: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """``(field, label, message)`` in the order the fields appear on the page."""
     order = {key: i for i, key in enumerate(FIELD_ORDER)}

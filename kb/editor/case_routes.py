@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_limiter import RequestLimit
@@ -20,7 +21,13 @@ from flask_login import current_user
 from kb.auth import role_required
 from kb.commit import commit_and_index
 from kb.editor import bp
-from kb.editor.case_form import form_to_raw, form_values, reference_choices, sorted_errors
+from kb.editor.case_form import (
+    draft_key,
+    form_to_raw,
+    form_values,
+    reference_choices,
+    sorted_errors,
+)
 from kb.editor.diff import diff_data
 from kb.editor.queries import all_cases, revision, revisions_of, tag_suggestions
 from kb.errors import abort_with
@@ -72,6 +79,7 @@ def _render_form(case: Case | None, values: dict, errors: dict | None = None, st
         error_list=sorted_errors(errors or {}), conflict=conflict,
         version=version if version is not None else (case.version if case else None),
         message=message, can_set_reviewed=is_reviewer(_user()),
+        draft_key=draft_key(_user().id, case.id if case else None),
         **reference_choices(),
     ), status
 
@@ -89,18 +97,27 @@ def new_case():
         db.session.rollback()
         return _render_form(None, form_values(raw), exc.errors, 422, message=message)
     commit_and_index()
+    _draft_saved(None, case)
     flash("Exemplet är sparat som utkast.", "success")
     return redirect(url_for("editor.case", case_id=case.id))
+
+
+def _draft_saved(opened_as: int | None, saved: Case) -> None:
+    """Tell the next case page that the form's draft in the browser is saved and can go.
+    Only that page, after this redirect, says so: a failed save never reaches it."""
+    session["draft_saved"] = {"key": draft_key(_user().id, opened_as), "version": saved.version}
 
 
 @bp.get("/exempel/<int:case_id>")
 @role_required(Role.EDITOR)
 def case(case_id: int):
-    return _render_case(case_or_404(case_id))
+    found = case_or_404(case_id)
+    saved = session.pop("draft_saved", None)
+    return _render_case(found, draft_saved=saved if isinstance(saved, dict) else None)
 
 
 def _render_case(found: Case, action_error: str | None = None, comment: str = "",
-                 status: int = 200):
+                 status: int = 200, draft_saved: dict | None = None):
     user = _user()
     revisions = revisions_of(found)[:5]
     return render_template(
@@ -108,7 +125,7 @@ def _render_case(found: Case, action_error: str | None = None, comment: str = ""
         transitions=allowed_transitions(user, found), can_edit=can_edit(user, found),
         can_mark_reviewed=can_mark_reviewed(user, found), can_delete=can_delete(user),
         four_eyes=found.status == Status.REVIEW and four_eyes_blocks(user, found),
-        action_error=action_error, comment=comment,
+        action_error=action_error, comment=comment, draft_saved=draft_saved,
         stale=found.review_is_stale(dt.date.today(), current_app.config["REVIEW_MAX_AGE_DAYS"]),
     ), status
 
@@ -141,9 +158,11 @@ def edit_case(case_id: int):
         db.session.rollback()
         return _render_conflict(found, raw, expected, message)
     if found.version == before:
+        _draft_saved(found.id, found)
         flash("Inga ändringar att spara.", "info")
         return redirect(url_for("editor.case", case_id=found.id))
     commit_and_index()
+    _draft_saved(found.id, found)
     flash(f"Ändringarna är sparade (version {found.version}).", "success")
     return redirect(url_for("editor.case", case_id=found.id))
 

@@ -12,9 +12,10 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 
 from kb.extensions import db
-from kb.models import User
+from kb.models import Case, User
+from kb.services.cases import case_to_data
 from kb.serving import startup_problems
-from tests.editor.fixtures import PASSWORD
+from tests.editor.fixtures import PASSWORD, form_for
 from tests.editor.test_suggest import TIP
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,51 @@ def test_a_form_older_than_eight_hours_asks_for_a_reload_and_keeps_what_was_type
     assert 'href="/tipsa"' in html
     assert TIP["title"] in html and "Rad ett\n&lt;b&gt;rad två&lt;/b&gt;" in html
     assert token not in html
+
+
+def _case_form(draft, **changes) -> dict:
+    return form_for(case_to_data(draft), version=draft.version, **changes)
+
+
+def test_an_old_case_form_keeps_everything_typed_and_leads_back_to_the_form(users, login, draft,
+                                                                            app, clock):
+    client = login(users["editor"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/redaktion/exempel/{draft.id}/redigera"
+    token = _token(client, url)
+    clock(8 * HOUR + 60)  # the editor was away from the form for a working day
+    client.get("/redaktion/")  # …but used another tab, so she is still logged in
+    typed = _case_form(draft, title="Ny rubrik skriven sent", body="Rad ett\n<b>rad två</b>",
+                       message="Sent meddelande", csrf_token=token)
+    response = client.post(url, data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Formuläret är för gammalt" in html
+    assert f'href="{url}"' in html
+    for value in ("Ny rubrik skriven sent", "Rad ett\n&lt;b&gt;rad två&lt;/b&gt;", "Sent meddelande",
+                  typed["summary"], typed["organisation"]):
+        assert value in html, value
+    assert token not in html
+    db.session.expire_all()
+    assert db.session.get(Case, draft.id).title == "Utkast om barnbudget"
+
+
+def test_a_case_form_sent_after_the_login_expired_keeps_everything_typed(users, login, draft, app,
+                                                                         clock):
+    client = login(users["editor"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/redaktion/exempel/{draft.id}/redigera"
+    token = _token(client, url)
+    clock(12 * HOUR + 60)  # idle past the session's end: the login and its form key are gone
+    response = client.post(url, data=_case_form(draft, body="Skrivet medan inloggningen gick ut.",
+                                                 csrf_token=token))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Skrivet medan inloggningen gick ut." in html
+    # Reloading the form asks her to log in first, and then brings her back to it.
+    reload = client.get(url)
+    assert reload.status_code == 302 and "/login" in reload.headers["Location"]
+    assert "redigera" in reload.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Case, draft.id).version == 1
 
 
 def test_a_refused_login_form_keeps_the_address_but_never_shows_the_password(users, client, csrf_on):

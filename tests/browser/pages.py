@@ -51,6 +51,23 @@ def _submit(path: str, fill: dict[str, str], button: str, status: int):
     return open_
 
 
+def _with_draft(path: Callable[[dict], str]):
+    """Type into a case form, wait for the browser's draft of it, open the form again: the
+    form with the notice offering the draft back (kb/static/js/drafts.js)."""
+    def open_(page: Page, server: LiveServer) -> Response:
+        url = path(server.sample)
+        _check(page.goto(server(url)), 200, url)
+        page.locator("#f-summary").fill("En sammanfattning som bara finns i utkastet.")
+        key = page.locator("#case-form").get_attribute("data-draft-key")
+        page.wait_for_function("key => (localStorage.getItem(key) || '').includes('bara finns i utkastet')",
+                               arg=key)
+        page.on("dialog", lambda dialog: dialog.accept())  # "leave the changed form?" yes
+        response = _check(page.goto(server(url)), 200, f"{url} again")
+        page.locator("[data-draft-region] .draft-notice").wait_for()
+        return response
+    return open_
+
+
 def _editor_case(suffix: str = "") -> Callable[[dict], str]:
     return lambda s: f"/redaktion/exempel/{s['edited_case_id']}{suffix}"
 
@@ -108,6 +125,7 @@ PAGE_TYPES = [
              _submit("/redaktion/exempel/nytt", {"#f-title": "Ett exempel utan resten"}, "Spara", 422),
              user="auditor", screenshot=True),
     PageType("edit-form", _get(_editor_case("/redigera")), user="auditor"),
+    PageType("edit-form-draft", _with_draft(_editor_case("/redigera")), user="auditor", screenshot=True),
     PageType("history-diff", _get(_editor_case("/historik")), user="auditor", screenshot=True),
     PageType("revision", _get(_editor_case("/historik/1")), user="auditor"),
     PageType("users", _get("/redaktion/anvandare"), user="auditor"),

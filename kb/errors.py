@@ -30,18 +30,39 @@ UNSTORABLE = ("Något du skrev innehåller ett tecken eller ett tal som inte kan
               "till exempel ett osynligt styrtecken. Ta bort det och försök igen.")
 
 
+# Typed again by the user rather than shown back on a page.
+SECRET_FIELDS = frozenset({"password", "confirm", "current_password", "new_password", "csrf_token"})
+KEPT_FIELD_LIMIT = 20_000
+
+
+def kept_fields() -> list[tuple[str, str]]:
+    """What the user typed into a form the server could not take, to show back on the error
+    page (a request that is not a form post, or whose form cannot be read, has none)."""
+    if request.method != "POST" or request.path.startswith("/api/"):
+        return []
+    try:
+        items = request.form.items(multi=True)
+        return [(name, value[:KEPT_FIELD_LIMIT]) for name, value in items
+                if name not in SECRET_FIELDS and value.strip()][:50]
+    except Exception:  # noqa: BLE001 — the error page must not fail on the form it reports
+        return []
+
+
 # Shown when the error page itself cannot be rendered: no template, no url_for, no database.
 FALLBACK_PAGE = ('<!doctype html><html lang="sv"><meta charset="utf-8"><title>{title}</title>'
                  '<h1>{title}</h1><p>{message}</p><p><a href="/">Till startsidan</a></p></html>')
 
 
-def error_response(code: int, message: str | None = None):
+def error_response(code: int, message: str | None = None, kept: list[tuple[str, str]] | None = None):
+    """The Swedish error page (JSON under /api/); ``kept`` is what the user typed into the
+    form that failed, shown back so that nothing is lost."""
     title, default = MESSAGES.get(code, (f"Fel {code}", "Något gick fel."))
     text = message or default
     if request.path.startswith("/api/"):
         return jsonify({"error": {"status": code, "title": title, "message": text}}), code
     try:
-        return render_template("errors/error.html", code=code, title=title, message=text), code
+        return render_template("errors/error.html", code=code, title=title, message=text,
+                               kept=kept or []), code
     except Exception:  # noqa: BLE001 — the answer must still be a page with our headers
         log.exception("the error page for %s could not be rendered", code)
         return FALLBACK_PAGE.format(title=escape(title), message=escape(text)), code
@@ -70,7 +91,7 @@ def init_app(app: Flask) -> None:
             db.session().invalidate()
         # The page must not need the database: show it as to a visitor (no user lookup).
         g._login_user = login_manager.anonymous_user()
-        body, code = error_response(ServiceUnavailable.code)
+        body, code = error_response(ServiceUnavailable.code, kept=kept_fields())
         return body, code, {"Retry-After": "10"}
 
     @app.errorhandler(DataError)
@@ -82,12 +103,12 @@ def init_app(app: Flask) -> None:
         from kb.extensions import db
 
         db.session.rollback()
-        return error_response(400, UNSTORABLE)
+        return error_response(400, UNSTORABLE, kept=kept_fields())
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error on %s", request.path)
-        return error_response(InternalServerError.code)
+        return error_response(InternalServerError.code, kept=kept_fields())
 
 
 def abort_with(code: int, message: str) -> NoReturn:

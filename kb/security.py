@@ -12,7 +12,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb import urls
-from kb.errors import error_response
+from kb.errors import error_response, kept_fields
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,6 @@ PRIVATE_PREFIXES = ("/redaktion", "/login", "/logout", "/losenord", "/glomt-lose
 HSTS = "max-age=31536000; includeSubDomains"
 CSRF_MESSAGE = ("Formuläret kunde inte skickas eftersom säkerhetsnyckeln saknas eller är för gammal "
                 "(ett formulär gäller i 8 timmar). Ladda om sidan och försök igen.")
-# Typed again by the user rather than shown back on a page.
-SECRET_FIELDS = frozenset({"password", "confirm", "current_password", "new_password", "csrf_token"})
-KEPT_FIELD_LIMIT = 20_000
 UNTRUSTED_HOST_MESSAGE = "Kunskapsbanken svarar inte på den här adressen."
 
 
@@ -76,12 +73,6 @@ def _secure_cookies(response: Response) -> None:
         if "; secure" not in cookie.lower():
             cookie += "; Secure"
         response.headers.add("Set-Cookie", cookie)
-
-
-def _kept_fields() -> list[tuple[str, str]]:
-    """What the user typed into the refused form, to copy into the reloaded one."""
-    return [(name, value[:KEPT_FIELD_LIMIT]) for name, value in request.form.items(multi=True)
-            if name not in SECRET_FIELDS and value.strip()][:50]
 
 
 def _refresh_editor_session() -> None:
@@ -118,7 +109,7 @@ def init_app(app: Flask) -> None:
         from kb.auth import safe_next_url
 
         return render_template("errors/csrf.html", message=CSRF_MESSAGE,
-                               form_url=safe_next_url(request.path) or "/", kept=_kept_fields()), 400
+                               form_url=safe_next_url(request.path) or "/", kept=kept_fields()), 400
 
     app.before_request(_refresh_editor_session)
 

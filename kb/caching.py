@@ -133,6 +133,13 @@ def release_token(folders: list[str]) -> str:
     return f"{version}-{digest.hexdigest()[:12]}"
 
 
+@functools.lru_cache(maxsize=2)
+def _build_token(folders: tuple[str, ...]) -> str:
+    """A process runs one release: its files are hashed once, however many apps it builds
+    (the test suite builds one per test)."""
+    return release_token(list(folders))
+
+
 def _folders(app: Flask) -> list[str]:
     folders = [app.template_folder, app.static_folder]
     return [os.path.join(app.root_path, f) for f in folders if f]
@@ -241,5 +248,5 @@ def init_app(app: Flask) -> None:
     app.extensions["kb_stamp_cache"] = StampCache(float(app.config["STAMP_TTL"]))
     if not event.contains(db.session, "after_commit", _forget_stamp):
         event.listen(db.session, "after_commit", _forget_stamp)
-    app.extensions["kb_build_token"] = release_token(_folders(app))
+    app.extensions["kb_build_token"] = _build_token(tuple(_folders(app)))
     app.after_request(apply_cache_policy)

@@ -29,6 +29,9 @@ class Config:
     INDEX_DIR: str | None = None
     # Where generated link-preview cards are kept (default: <instance>/previews).
     PREVIEW_DIR: str | None = None
+    # Compiled templates (Jinja's bytecode cache), shared by a node's workers and restarts, so
+    # a new worker does not compile every template again (default: <instance>/template-cache).
+    TEMPLATE_CACHE_DIR: str | None = None
     # Font folders for preview cards (os.pathsep-separated); None: kb/sharing/preview_image.py.
     PREVIEW_FONT_DIRS: str | None = None
     LOG_FORMAT: str | None = None  # "json" for JSON lines; None: KB_LOG_FORMAT, else text
@@ -144,6 +147,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
     if not app.config.get("PREVIEW_DIR"):
         app.config["PREVIEW_DIR"] = os.path.join(app.instance_path, "previews")
+    if not app.config.get("TEMPLATE_CACHE_DIR"):
+        app.config["TEMPLATE_CACHE_DIR"] = os.path.join(app.instance_path, "template-cache")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["DATABASE_URL"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -6,6 +6,7 @@ broken is taken out of rotation until it recovers by itself.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import Any
@@ -24,7 +25,10 @@ DB_BEHIND = "Databasen är inte uppgraderad till den här versionen (kör kb db 
 INDEX_BROKEN = "Sökindexet går inte att läsa."
 
 
+@functools.lru_cache(maxsize=1)
 def _head_revision() -> str | None:
+    """The newest migration this release ships (read once per process: Alembic loads every
+    script to find it)."""
     from alembic.script import ScriptDirectory
 
     from kb import ROOT

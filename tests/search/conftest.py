@@ -1,7 +1,9 @@
 """Search fixtures: one small index of the relevance corpus per test session.
 
 Every test here that uses an app runs twice: on the fast path (kb/search/fastpath.py) and
-on Whoosh's public API alone (as with ``KB_SEARCH_FAST_PATH=0``)."""
+on Whoosh's public API alone (as with ``KB_SEARCH_FAST_PATH=0``). A test marked
+``both_search_paths`` runs once and compares the two paths itself (its set-up is costly:
+processes that write and are killed)."""
 from __future__ import annotations
 
 import shutil
@@ -18,7 +20,9 @@ APPS = ("app", "corpus_app")
 
 def pytest_generate_tests(metafunc):
     uses_app = {*APPS, "client", "runner", "corpus_client"} & set(metafunc.fixturenames)
-    if uses_app and not metafunc.module.__name__.endswith("test_fast_path"):  # it compares both itself
+    compares_itself = (metafunc.module.__name__.endswith("test_fast_path")
+                       or metafunc.definition.get_closest_marker("both_search_paths"))
+    if uses_app and not compares_itself:
         metafunc.parametrize("search_path", ["fast", "public"], indirect=True)
 
 

@@ -15,7 +15,7 @@ from whoosh import index as whoosh_index
 from kb import create_app, search
 from kb.extensions import db
 from kb.models import IndexChange, Status
-from kb.search import SearchParams
+from kb.search import SearchParams, fastpath
 from kb.services.cases import delete_case, save_case, set_status
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -24,6 +24,19 @@ WORKER = Path(__file__).with_name("worker.py")
 def _slugs(q: str = "", **filters) -> list[str]:
     result = search.search(SearchParams(q=q, per_page=100, **filters))
     return [hit.case.slug for hit in result.hits]
+
+
+def _slugs_on_both_paths(q: str = "") -> list[str]:
+    """``_slugs(q)``, asserted to be the same through Whoosh's public API as on the fast path
+    (for the tests whose writer processes are too costly to run once per path)."""
+    store = search._store()
+    fast = _slugs(q)
+    saved, store.fast = store.fast, fastpath.Switch(False)
+    try:
+        assert _slugs(q) == fast
+    finally:
+        store.fast = saved
+    return fast
 
 
 def _worker(app, name: str, rounds: int, *extra: str) -> subprocess.Popen:
@@ -84,17 +97,19 @@ def test_a_change_nobody_synced_is_applied_by_the_follower_not_by_searches(app, 
 
 
 @pytest.mark.slow
+@pytest.mark.both_search_paths
 def test_process_killed_between_commit_and_index(app):
     proc = _worker(app, "krasch", 1, "crash-after-commit")
     assert proc.wait(timeout=120) == 9, proc.stderr.read()
     status = search.index_status()
     assert not status["in_sync"] and status["pending_changes"] == 1
     _follow_once()  # the follower applies it
-    assert _slugs("arbetsprov") == ["krasch-0"]
+    assert _slugs_on_both_paths("arbetsprov") == ["krasch-0"]
     assert search.index_status()["in_sync"]
 
 
 @pytest.mark.slow
+@pytest.mark.both_search_paths
 def test_concurrent_writer_processes_one_killed(app, make_case):
     """Three processes write at once (Whoosh allows one writer); one is killed mid-way."""
     # The tag exists beforehand: two processes creating the same new tag at once is a
@@ -114,13 +129,14 @@ def test_concurrent_writer_processes_one_killed(app, make_case):
     search.sync_index()
     status = search.index_status()
     assert status["in_sync"], status
-    assert set(_slugs()) == _published_slugs()
+    assert set(_slugs_on_both_paths()) == _published_slugs()
     assert {s.split("-")[0] for s in _published_slugs()} == {"alfa", "beta", "gamma", "forberedelse"}
     ix = whoosh_index.open_dir(status["index"])
     ix.writer(timeout=1.0).cancel()  # no writer lock was left behind
 
 
 @pytest.mark.slow
+@pytest.mark.both_search_paths
 def test_process_killed_while_holding_the_writer_lock(app, make_case):
     make_case(title="Simskola för nyanlända barn", slug="simskola")
     search.sync_index()
@@ -134,7 +150,7 @@ def test_process_killed_while_holding_the_writer_lock(app, make_case):
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(timeout=30)
     search.sync_index()
-    assert sorted(_slugs("simskola")) == ["simskola", "simskola-sommar"]
+    assert sorted(_slugs_on_both_paths("simskola")) == ["simskola", "simskola-sommar"]
     assert search.index_status()["in_sync"]
 
 

@@ -1,7 +1,11 @@
-"""One "worker process" for test_rate_limit: an app of its own, N failed logins, codes out.
+"""A "worker process" for test_rate_limit: for each job it builds an app of its own, makes N
+failed logins and answers with the status codes.
 
-Run as ``python -m tests.security.limit_worker DATABASE_URL STORAGE_URI PREFIX EMAIL N``; prints
-the HTTP status of each attempt as JSON.
+Run as ``python -m tests.security.limit_worker``; it reads one job a line on stdin (JSON:
+database_url, storage_uri, prefix, email, attempts) and answers each with a JSON list of the
+HTTP statuses on stdout, until stdin closes. One process serves a module's tests (starting
+one costs seconds of imports); each job's app has its own limiter storage and database pool,
+as a freshly started worker would.
 """
 from __future__ import annotations
 
@@ -10,22 +14,31 @@ import sys
 import tempfile
 
 
-def main(database_url: str, storage_uri: str, prefix: str, email: str, attempts: int) -> None:
+def run(job: dict) -> list[int]:
     from kb import create_app
+    from kb.extensions import db
 
     app = create_app({
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": job["database_url"],
         "INDEX_DIR": tempfile.mkdtemp(prefix="kb-limit-worker-"),
-        "RATELIMIT_STORAGE_URI": storage_uri,
-        "RATELIMIT_KEY_PREFIX": prefix,
+        "RATELIMIT_STORAGE_URI": job["storage_uri"],
+        "RATELIMIT_KEY_PREFIX": job["prefix"],
         "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_ADDRESS": "100 per 15 minutes",
     })
     client = app.test_client()
-    codes = [client.post("/login", data={"email": email, "password": "fel lösenord"}).status_code
-             for _ in range(attempts)]
-    print(json.dumps(codes))
+    codes = [client.post("/login", data={"email": job["email"], "password": "fel lösenord"}).status_code
+             for _ in range(job["attempts"])]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # nothing left open on the test's database between jobs
+    return codes
+
+
+def main() -> None:
+    for line in sys.stdin:
+        print(json.dumps(run(json.loads(line))), flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    main()

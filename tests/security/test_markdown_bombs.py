@@ -134,10 +134,16 @@ def test_every_known_bomb_is_rendered_or_refused_within_a_second(name, ordinary_
     """Within 1 s of CPU, or (on a busy machine) within a few times an ordinary text's cost."""
     text = BOMBS.get(name) or ALLOWED_WORST[name]
     assert len(text) <= N
-    seconds, outcome = min(_render_seconds(text) for _ in range(2))
-    limit = max(1.0, TIMES_ORDINARY * ordinary_seconds)
+    seconds, outcome = _render_seconds(text)
+    ordinary = ordinary_seconds
+    if seconds >= max(1.0, TIMES_ORDINARY * ordinary):
+        # Over the bound: perhaps the machine got busy after the module measured the ordinary
+        # text. Measure both again, side by side; a real bomb is still far over.
+        ordinary = max(ordinary, _render_seconds(ORDINARY)[0])
+        seconds = min(seconds, _render_seconds(text)[0])
+    limit = max(1.0, TIMES_ORDINARY * ordinary)
     assert seconds < limit, (f"{name}: {outcome} after {seconds:.2f} s of CPU "
-                             f"(ordinary text {ordinary_seconds:.2f} s)")
+                             f"(ordinary text {ordinary:.2f} s)")
 
 
 @pytest.mark.parametrize("name", list(ALLOWED_WORST))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import uuid
@@ -16,6 +17,7 @@ from tests.databases import in_ci
 from tests.editor.fixtures import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
+PATIENCE = 300.0  # seconds: a bound for a job that normally takes one or two
 REDIS_URL = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -94,15 +96,50 @@ def test_password_reset_requests_are_limited_too(users, app):
     assert "för många återställningslänkar" in response.get_data(as_text=True)
 
 
-def _worker(app, storage_uri: str, prefix: str, attempts: int) -> list[int]:
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.security.limit_worker", app.config["DATABASE_URL"],
-         storage_uri, prefix, "editor@kb.test", str(attempts)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+class LimitWorker:
+    """A process of its own (tests/security/limit_worker.py) that makes failed logins."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        with log.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.security.limit_worker"], cwd=ROOT, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+
+    def failed_logins(self, app, storage_uri: str, prefix: str, attempts: int) -> list[int]:
+        """The status of each of ``attempts`` failed logins as editor@kb.test."""
+        assert self.process.stdin and self.process.stdout
+        job = {"database_url": app.config["DATABASE_URL"], "storage_uri": storage_uri,
+               "prefix": prefix, "email": "editor@kb.test", "attempts": attempts}
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        # One line answers each job; a generous bound, for a machine busy with other work.
+        ready, _, _ = select.select([self.process.stdout], [], [], PATIENCE)
+        answer = self.process.stdout.readline() if ready else ""
+        assert answer, f"no answer from the worker: {self.log.read_text()[-2000:]}"
+        return json.loads(answer)
+
+    def stop(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory):
+    """Two worker processes, shared by the module's tests (starting one costs seconds); each
+    job builds a new app in them, with its own limiter storage."""
+    logs = tmp_path_factory.mktemp("limit-workers")
+    pair = (LimitWorker(logs / "first.log"), LimitWorker(logs / "second.log"))
+    yield pair
+    for worker in pair:
+        worker.stop()
 
 
 def _redis_or_skip():
@@ -120,22 +157,24 @@ def _redis_or_skip():
 
 
 @pytest.mark.slow
-def test_the_limit_holds_across_two_workers_sharing_redis(users, app):
+def test_the_limit_holds_across_two_workers_sharing_redis(users, app, workers):
     redis_client = _redis_or_skip()
     prefix = f"kbtest-{uuid.uuid4().hex}"
     db.session.commit()
+    first, second = workers
     try:
-        assert _worker(app, REDIS_URL, prefix, 3) == [401, 401, 401]
+        assert first.failed_logins(app, REDIS_URL, prefix, 3) == [401, 401, 401]
         # The second worker sees the first one's failures: two more, then refused.
-        assert _worker(app, REDIS_URL, prefix, 3) == [401, 401, 429]
+        assert second.failed_logins(app, REDIS_URL, prefix, 3) == [401, 401, 429]
     finally:
         for key in redis_client.scan_iter(match=f"*{prefix}*"):
             redis_client.delete(key)
 
 
 @pytest.mark.slow
-def test_with_memory_storage_each_worker_counts_alone(users, app):
+def test_with_memory_storage_each_worker_counts_alone(users, app, workers):
     """Why several workers need redis://: memory:// keeps the count inside one process."""
     db.session.commit()
-    assert _worker(app, "memory://", "m", 3) == [401, 401, 401]
-    assert _worker(app, "memory://", "m", 3) == [401, 401, 401]
+    first, second = workers
+    assert first.failed_logins(app, "memory://", "m", 3) == [401, 401, 401]
+    assert second.failed_logins(app, "memory://", "m", 3) == [401, 401, 401]

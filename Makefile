@@ -79,8 +79,10 @@ test: $(VENV)/.locked-test $(VENV)/.locked-browser browser-deps ## Whole suite o
 
 check: $(VENV)/.locked-test ## Ruff, the type checker and the fast tests on SQLite (< 60 s): while you work
 	$(LINT)
-	@$(TYPECHECK)
-	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not browser" --db=sqlite || test $$? -eq 5
+	@out=$$(mktemp); nice $(TYPECHECK) >$$out 2>&1 & typecheck=$$!; \
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not browser" --db=sqlite; s=$$?; \
+	[ $$s -eq 5 ] && s=0; wait $$typecheck; t=$$?; cat $$out; rm -f $$out; \
+	[ $$t -eq 0 ] || echo "type check failed"; [ $$s -eq 0 ] && [ $$t -eq 0 ]
 
 browser-deps: ## Install Chromium, fonts and axe-core for tests/browser when missing (fast if present)
 	@tests/browser/install-deps.sh

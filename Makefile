@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 run test check: export KB_DEV := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint lock bench install db seed clean browser-deps serve stress audit
+.PHONY: help run test check lint lock bench install db seed clean browser-deps serve stress soak audit
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -90,8 +90,13 @@ browser-deps: ## Install Chromium, fonts and axe-core for tests/browser when mis
 serve: db ## Set up like `make run`, then serve with gunicorn (KB_BIND, KB_WORKERS; README "Drift")
 	$(BIN)/kb serve
 
-stress: $(VENV)/.locked-stress ## Load, fault and bad-input runs against gunicorn on loopback (~4 min, PostgreSQL)
+stress: $(VENV)/.locked-stress ## Load, fault and bad-input runs against gunicorn on loopback (~4 min, own PostgreSQL)
 	$(BIN)/python -m stress
+
+MINUTES ?= 30
+
+soak: $(VENV)/.locked-stress ## MINUTES (30) at moderate load: each worker's memory and open files must stay flat
+	$(BIN)/python -m stress.soak --minutes $(MINUTES)
 
 audit: $(VENV)/.locked-audit ## Check the installed packages for known vulnerabilities (pip-audit, needs PyPI)
 	$(BIN)/python scripts/audit.py

@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 def load_user(user_id: str) -> User | None:
     """Sessions carry ``id:token``; a changed token (logout, deactivation) ends them."""
     ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    if not (ident.isascii() and ident.isdigit()) or not token:
         return None
     user = db.session.get(User, int(ident))
     if user is None or not user.active or user.session_token != token:

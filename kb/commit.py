@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from kb import search
 from kb.extensions import db
 
@@ -21,3 +23,9 @@ def commit_and_index() -> None:
         search.sync_index()
     except Exception:
         log.exception("search index sync failed; the change log keeps the work for later")
+        # A connection lost while indexing must not poison the rest of the request
+        # (SQLAlchemy refuses every query until the failed transaction is rolled back).
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session().invalidate()

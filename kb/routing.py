@@ -31,7 +31,7 @@ class BoundedIntegerConverter(IntegerConverter):
 def int_arg(name: str, default: int | None = None, low: int = 0) -> int | None:
     """A query-string integer from ``low`` to :data:`MAX_INT`, else ``default``."""
     raw = request.args.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > 10:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:  # "²" and "₀" are digits to isdigit()
         return default
     value = int(raw)
     return value if low <= value <= MAX_INT else default

@@ -60,11 +60,13 @@ class Editor(threading.Thread):
                     "body": f"Redigerad under belastning: {marker}.\n\nText som inte ändras.",
                     "message": f"Stresstest {marker}",
                 })
-            except OSError:  # connection reset: a worker was killed mid-request
-                self.ledger.record(case_id, None, "connection lost", time.monotonic() - started)
+            except OSError as exc:  # connection reset: a worker was killed mid-request
+                self.ledger.record(case_id, None, f"connection lost ({type(exc).__name__})",
+                                   time.monotonic() - started)
                 continue
-            except (RuntimeError, StopIteration):  # the form page itself was not served
-                self.ledger.record(case_id, None, "form unavailable", time.monotonic() - started)
+            except (RuntimeError, StopIteration) as exc:  # the form page itself was not served
+                why = str(exc).rsplit(": ", 1)[-1] if isinstance(exc, RuntimeError) else "no form"
+                self.ledger.record(case_id, None, f"form unavailable ({why})", time.monotonic() - started)
                 time.sleep(self.pause)
                 continue
             ok = status == 200 and url.rstrip("/").endswith(f"/redaktion/exempel/{case_id}")

@@ -1,7 +1,6 @@
-"""The site under stress: a throw-away PostgreSQL schema, a corpus, accounts and gunicorn."""
+"""The site under stress: a private PostgreSQL cluster, a corpus, accounts and gunicorn."""
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -11,7 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from tests.databases import PostgresSchemas, pg_server_url
+from stress.cluster import PostgresCluster, RedisServer, private_redis_url
+from tests.databases import PostgresSchemas
 from tests.production.servers import ROOT, Server, create_user
 
 KB = str(Path(sys.executable).with_name("kb"))
@@ -29,6 +29,8 @@ WORDS = ["läxhjälp", "samråd", "barnombud", "enkät", "fokusgrupp", "utbildni
 class Site:
     workdir: Path
     workers: int
+    cluster: PostgresCluster = field(init=False)
+    redis: RedisServer | None = field(init=False)
     schemas: PostgresSchemas = field(init=False)
     url: str = field(init=False)
     env: dict[str, str] = field(init=False)
@@ -37,12 +39,21 @@ class Site:
     password: str = PASSWORD
 
     def __post_init__(self) -> None:
-        self.schemas = PostgresSchemas(pg_server_url())
+        self.cluster, self.redis = PostgresCluster(), None
+        try:
+            self.cluster.start()
+            self.cluster.create_database("test")
+            redis_url, self.redis = private_redis_url()
+            self.schemas = PostgresSchemas(self.cluster.url)
+        except BaseException:
+            self.remove_servers()
+            raise
         self.schema = self.schemas.new("stress")
         self.url = self.schemas.url(self.schema) + "&connect_timeout=3"
         self.index_dir = self.workdir / "index"
         self.server = Server(self.url, self.index_dir, workers=self.workers,
-                             log=self.workdir / "gunicorn.log")
+                             log=self.workdir / "gunicorn.log",
+                             env={"KB_RATELIMIT_STORAGE_URI": redis_url})
         self.env = self.server.env
 
     def kb(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -65,9 +76,17 @@ class Site:
         return sa.create_engine(url, pool_pre_ping=True)
 
     def close(self) -> None:
-        self.server.stop()
-        self.schemas.reconnect()  # the fault phase restarted PostgreSQL under the old one
-        self.schemas.close()
+        """Stop gunicorn, then remove the private cluster and Redis with everything in them."""
+        try:
+            self.server.stop()
+            self.schemas.conn.close()
+        finally:
+            self.remove_servers()
+
+    def remove_servers(self) -> None:
+        self.cluster.remove()
+        if self.redis:
+            self.redis.remove()
 
 
 def write_corpus(directory: Path, count: int) -> None:
@@ -96,9 +115,3 @@ def slugs(engine: sa.Engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(sa.text("SELECT slug FROM cases WHERE status = 'published'")).scalars())
 
-
-def pg_ctl(action: str) -> None:
-    """Stop or start the real PostgreSQL cluster (as `make stress` is asked to)."""
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],  # noqa: S603,S607
-                   check=True, capture_output=True)

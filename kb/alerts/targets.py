@@ -39,7 +39,8 @@ def resolve(kind: str, value: str) -> Target | None:
         county = db.session.execute(db.select(County).filter_by(slug=value)).scalar_one_or_none()
         return Target(kind, value, county.name) if county else None
     if kind == "article":
-        article = db.session.get(Article, int(value)) if value.isdigit() and len(value) <= 2 else None
+        number = value.isascii() and value.isdigit() and len(value) <= 2  # not "²": int() refuses it
+        article = db.session.get(Article, int(value)) if number else None
         return Target(kind, value, article.label) if article else None
     names = {slugify(t): t for t in ORGANISATION_TYPES}
     return Target(kind, value, f"Organisationstyp: {names[value]}") if value in names else None

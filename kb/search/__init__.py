@@ -156,10 +156,14 @@ def search(params: SearchParams) -> SearchResult:
 def related_cases(case: Any, limit: int = 4) -> list:
     """Published cases most like ``case`` (more-like-this on the index).
 
-    A side dish of the case page: if the index cannot answer, the page goes without.
+    A side dish of the case page: if the index cannot answer, the page goes without. A
+    database error is not the index's: it reaches the error handlers (503 when the database
+    is away), since a swallowed one leaves the session unusable for the rest of the page.
     """
     try:
         return _with_index(lambda store: engine.related(store, case, limit))
+    except SQLAlchemyError:
+        raise
     except Exception:
         log.exception("related cases unavailable for case %s", getattr(case, "id", "?"))
         return []

@@ -132,3 +132,54 @@ def test_the_app_recovers_by_itself_when_postgresql_returns(database_url, tmp_pa
             db.engine.dispose()
     finally:
         proxy.stop()
+
+
+@pytest.mark.postgres
+def test_a_case_page_whose_database_goes_away_mid_page_answers_503(database_url, tmp_path, case_data,
+                                                                     monkeypatch):
+    """PostgreSQL stops while a case page is half built (here: while its related cases are
+    looked up). The reader gets the Swedish 503, not 500: the related cases may be left out
+    when the index cannot answer, but a lost database connection is not hidden, since the
+    rest of the page cannot use the session after it (seen in `make stress`)."""
+    from kb import search
+    from kb.search import engine
+    from kb.services.cases import save_case
+
+    schema = database_url.split("search_path%3D")[1].split("&")[0]
+    proxy = TcpProxy(("127.0.0.1", 5432)).start()
+    host = pg_server_url().replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    app = create_app({"DATABASE_URL": with_search_path(host + "?connect_timeout=2", schema),
+                      "INDEX_DIR": str(tmp_path / "index"), "SERVER_NAME": "kb.test"})
+    looked_up = []
+    related = engine.related
+
+    def related_while_the_database_stops(store, case, limit):
+        proxy.stop()
+        looked_up.append(case.slug)
+        return related(store, case, limit)
+
+    try:
+        with app.app_context():
+            for n, (title, body) in enumerate((
+                    ("Läxhjälp på biblioteket", "Läxhjälp och fokusgrupper med barn på biblioteket."),
+                    ("Läxhjälp i skolan", "Läxhjälp efter skolan, med fokusgrupper med barn."),
+                    ("Ungdomsråd i kommunen", "Ett ungdomsråd som lämnar synpunkter på budgeten."))):
+                save_case(case_data(title=title, slug=f"case-{n}", body=body))
+            db.session.commit()
+            db.session.remove()
+            client = app.test_client()
+            search.sync_index()
+            assert "Läxhjälp i skolan" in client.get("/exempel/case-0").get_data(as_text=True)
+
+            monkeypatch.setattr(engine, "related", related_while_the_database_stops)
+            time.sleep(app.config["STAMP_TTL"] + 0.1)  # no answer from a fresh data stamp
+            page = client.get("/exempel/case-1")
+            assert looked_up == ["case-1"]
+            assert page.status_code == 503
+            assert page.headers["Retry-After"]
+            assert page.headers["X-Frame-Options"] == "DENY"
+            assert SWEDISH in page.get_data(as_text=True)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        proxy.stop()

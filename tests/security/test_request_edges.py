@@ -81,6 +81,17 @@ def test_editor_lists_take_huge_page_numbers(clients):
     assert clients["admin"].get(f"/redaktion/handelser?page={HUGE}").status_code in (200, 404)
 
 
+@pytest.mark.parametrize("digits", ["²", "⁰⁴⁵", "₀₁₂", "١٢"])  # digits to str.isdigit(), not to int()
+def test_page_numbers_in_other_digits_are_ignored_not_a_crash(clients, client, make_case, digits):
+    """Found by `make stress` (Big List of Naughty Strings): 500 on the editors' case list."""
+    make_case(slug="barnbudget")
+    assert clients["editor"].get(f"/redaktion/exempel?page={digits}").status_code == 200
+    for path in (f"/sok?q=barn&page={digits}", f"/?page={digits}", f"/exempel?page={digits}"):
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"/api/v1/cases?page={digits}").status_code == 400  # the API says what is wrong
+    assert client.get(f"/bevaka?typ=artikel&varde={digits}").status_code == 404
+
+
 def _csv_rows(response, delimiter=","):
     text = response.get_data(as_text=True).lstrip("\ufeff")
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))

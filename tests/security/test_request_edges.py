@@ -81,7 +81,7 @@ def test_editor_lists_take_huge_page_numbers(clients):
     assert clients["admin"].get(f"/redaktion/handelser?page={HUGE}").status_code in (200, 404)
 
 
-@pytest.mark.parametrize("digits", ["²", "⁰⁴⁵", "₀₁₂", "١٢"])  # digits to str.isdigit(), not to int()
+@pytest.mark.parametrize("digits", ["²", "⁰⁴⁵", "₀₁₂"])  # digits to str.isdigit(), not to int()
 def test_page_numbers_in_other_digits_are_ignored_not_a_crash(clients, client, make_case, digits):
     """Found by `make stress` (Big List of Naughty Strings): 500 on the editors' case list."""
     make_case(slug="barnbudget")

@@ -107,8 +107,10 @@ def test_a_publish_is_visible_to_readers_within_the_ttl(site):
     title = "Nyss publicerat exempel"
     publish(editor, title)
     while title not in nginx.get("/exempel")[2].decode():
-        # TTL, plus one background revalidation on a busy machine
-        assert time.monotonic() - published_at < TTL + 15, "the list stayed stale"
+        # TTL, plus a background revalidation on a busy machine (slow under load, when nginx
+        # serves the stale copy meanwhile); still well under the pages' max-age (60 s), which
+        # a cache ignoring its own TTL would keep the list for.
+        assert time.monotonic() - published_at < TTL + 40, "the list stayed stale"
         time.sleep(0.2)
 
 

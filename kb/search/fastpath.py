@@ -19,7 +19,11 @@ of it as whoosh-reloaded 2.7.5 writes and reads it with its default codec (W3):
   ``_segment`` (Whoosh would otherwise read every postings file into memory again), and
   ``Index._read_toc()`` lists the commit's segments.
 - Writing: ``SegmentWriter.per_document_reader()`` is wrapped so that field lengths are read
-  one column per field instead of one seek per posting.
+  one column per field instead of one seek per posting. A segment built by another process
+  (:func:`build_segment`: a ``SegmentWriter`` with ``_lk=False`` finished by
+  ``_finalize_segment()``, as ``whoosh.multiproc`` does) joins the writer's commit, which
+  does what ``SegmentWriter.commit`` does with ``_merge_segments``, ``_finalize_segment``,
+  ``_close_segment``, ``_commit_toc`` and ``_finish``.
 
 At start-up :func:`incompatibility` checks the installed version and codec. Code here returns
 None when a file is not laid out as expected (the caller then uses the public API), and
@@ -37,7 +41,7 @@ import pickle
 import struct
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -80,6 +84,8 @@ def incompatibility() -> str | None:
     if W3Codec is None or type(whoosh_codec.default_codec()) is not W3Codec:
         return "Whoosh's default codec is not W3"
     needed = ((W3PerDocReader, "_cached_reader"), (SegmentWriter, "per_document_reader"),
+              *((SegmentWriter, name) for name in ("_merge_segments", "_finalize_segment",
+                                                   "_close_segment", "_commit_toc", "_finish")),
               (whoosh_index.FileIndex, "_read_toc"), (NumericColumn, "Reader"))
     missing = [f"{owner.__name__}.{name}" for owner, name in needed if not hasattr(owner, name)]
     return f"Whoosh lacks {', '.join(missing)}" if missing else None
@@ -484,10 +490,62 @@ class _Lengths:
 class _SegmentWriter(SegmentWriter):
     def __init__(self, ix: whoosh_index.Index, switch: Switch, **kwargs: Any) -> None:
         self._kb_switch = switch
+        self._kb_built_elsewhere: list[Callable[[], Any]] = []
         super().__init__(ix, **kwargs)
 
     def per_document_reader(self) -> Any:
         return _Lengths(super().per_document_reader(), self._kb_switch)
+
+    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
+        """``SegmentWriter.commit``, with the segments built elsewhere placed before this
+        writer's own: their documents were added before this writer's, so document numbers
+        follow the order of adding, as in one writer."""
+        if not self._kb_built_elsewhere:
+            return super().commit(mergetype, optimize, merge)
+        self._check_state()
+        try:
+            segments = self._merge_segments(mergetype, optimize, merge)
+            own = [self._finalize_segment()] if self._added else []
+            if not self._added:
+                self._close_segment()
+            elsewhere = [segment for built in self._kb_built_elsewhere if (segment := built()) is not None]
+            self._commit_toc([*segments, *elsewhere, *own])
+        except BaseException:
+            self.cancel()  # releases the lock; the new segments' files go at the next commit
+            raise
+        self._finish()
+        return None
+
+
+def can_join(writer: SegmentWriter) -> bool:
+    """Whether segments built by :func:`build_segment` can join ``writer``'s commit."""
+    return isinstance(writer, _SegmentWriter) and writer._kb_switch.on
+
+
+def join(writer: SegmentWriter, segment: Callable[[], Any]) -> None:
+    """Commit the segment that ``segment()`` returns (built by :func:`build_segment` on the
+    same index) with ``writer``, as if its documents had been added before ``writer``'s.
+    It is asked for once ``writer``'s own segment is written, so both are written at once."""
+    assert isinstance(writer, _SegmentWriter)
+    writer._kb_built_elsewhere.append(segment)
+
+
+@_guarded
+def build_segment(ix: whoosh_index.Index, docs: Iterable[dict[str, Any]], **kwargs: Any) -> Any:
+    """In another process, while the caller holds ``ix``'s writer lock: a new segment of
+    ``ix`` with ``docs`` (None if there are none), for :func:`join`.
+    Its files are left for the next commit to clean up if it is never joined."""
+    writer = _SegmentWriter(ix, Switch(True), _lk=False, **kwargs)
+    try:
+        for doc in docs:
+            writer.add_document(**doc)
+        if not writer._added:
+            writer._close_segment()
+            return None
+        return writer._finalize_segment()  # the temporary folder is the caller's writer's
+    except BaseException:
+        writer._close_segment()
+        raise
 
 
 def writer(ix: whoosh_index.Index, switch: Switch, **kwargs: Any) -> SegmentWriter:

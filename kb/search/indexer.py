@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
 from typing import Any, cast
 
 from flask import current_app
@@ -27,6 +29,7 @@ from kb.models import Case, IndexChange, Status
 from kb.search import fastpath
 from kb.search.schema import META_ID, case_document
 from kb.search.store import IndexMissing, IndexStore, Meta
+from kb.workers import worker_count
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -34,14 +37,67 @@ GAP_WINDOW = 1000  # a rebuild looks this far back for changes not yet committed
 GAP_SECONDS = 600.0  # a change id missing this long was rolled back, not delayed
 
 
-def _add_documents(writer: SegmentWriter, docs: Iterator[dict[str, Any]]) -> int:
-    """Add ``docs`` in order; returns how many. (Analysing in worker processes was tried:
-    shipping the postings back cost as much as it saved, so one process does it all.)"""
+# From this many cases on, and only in the ``kb`` command (kb.workers), a forked process
+# builds a segment of the first ones while this one adds the rest: indexing is analysis
+# and Whoosh's posting work, all in one process otherwise. The helper gets its documents
+# with the fork, not postings (which cost as much to ship as to make) nor a pipe (this
+# process would wait on it); each process writes its own segment.
+PARALLEL_MIN = 2000
+# The helper's share of the cases: this process also loads them all from the database.
+HELPER_SHARE = 0.5
+
+
+def _add_documents(writer: SegmentWriter, ix: whoosh_index.Index, session: Session,
+                   case_ids: list[int]) -> int:
+    """Add the documents of the published cases among ``case_ids``, in order; returns how
+    many. Document numbers follow ``case_ids`` either way (the helper's segment comes first)."""
+    split = int(len(case_ids) * HELPER_SHARE)
+    if not fastpath.can_join(writer) or not worker_count(len(case_ids), PARALLEL_MIN):
+        split = 0
     count = 0
-    for doc in docs:
-        writer.add_document(**doc)
-        count += 1
+    if split:
+        theirs = [doc for batch in _batches(session, case_ids[:split]) for doc in batch]
+        fastpath.join(writer, _SegmentHelper(ix, theirs).segment)
+        count += len(theirs)
+        del theirs
+    for batch in _batches(session, case_ids[split:]):
+        for doc in batch:
+            writer.add_document(**doc)
+        count += len(batch)
     return count
+
+
+class _SegmentHelper:
+    """A forked process that builds a segment of ``docs``, which joins this process's
+    commit (:func:`kb.search.fastpath.join`)."""
+
+    def __init__(self, ix: whoosh_index.Index, docs: list[dict[str, Any]]) -> None:
+        context = multiprocessing.get_context("fork")  # documents and code as they are here
+        self._pipe, theirs = context.Pipe(duplex=False)
+        self._process = context.Process(target=_build_segment, args=(ix, docs, theirs), daemon=True)
+        self._process.start()
+        theirs.close()
+
+    def segment(self) -> Any:
+        """The segment, once built (called by the writer's commit)."""
+        try:
+            segment, problem = self._pipe.recv()
+        except EOFError:
+            segment, problem = None, f"exit code {self._process.exitcode}"
+        finally:
+            self._pipe.close()
+            self._process.join(timeout=30)
+        if problem:
+            raise RuntimeError(f"search index: the helper process failed: {problem}")
+        return segment
+
+
+def _build_segment(ix: whoosh_index.Index, docs: list[dict[str, Any]], pipe: Connection) -> None:
+    """In the helper process: the segment of ``docs``, or why not, sent back."""
+    try:
+        pipe.send((fastpath.build_segment(ix, docs, limitmb=POOL_LIMIT_MB), None))
+    except Exception as exc:  # reported to the parent, whose commit raises it
+        pipe.send((None, f"{type(exc).__name__}: {exc}"))
 
 
 # Postings are pooled in memory up to this size before Whoosh spills sorted runs to disk
@@ -80,7 +136,7 @@ def _load_cases(session: Session, ids: Iterable[int]) -> dict[int, Case]:
     return {case.id: case for case in session.scalars(stmt)}
 
 
-def _apply(writer: SegmentWriter, session: Session, case_ids: list[int]) -> None:
+def _apply(writer: SegmentWriter, ix: whoosh_index.Index, session: Session, case_ids: list[int]) -> None:
     """Re-index ``case_ids``: drop their documents, add back the published ones.
 
     Deletions go through one searcher (update_document would open one per case), and all
@@ -93,14 +149,15 @@ def _apply(writer: SegmentWriter, session: Session, case_ids: list[int]) -> None
             if ("id", key) in reader:
                 for docnum in reader.postings("id", key).all_ids():
                     writer.delete_document(docnum)
-    _add_documents(writer, _documents(session, case_ids))
+    _add_documents(writer, ix, session, case_ids)
 
 
-def _documents(session: Session, case_ids: list[int]) -> Iterator[dict[str, Any]]:
-    """The documents of the published cases among ``case_ids``, loaded a batch at a time."""
+def _batches(session: Session, case_ids: list[int]) -> Iterator[list[dict[str, Any]]]:
+    """The documents of the published cases among ``case_ids``, a batch at a time, in order."""
     for start in range(0, len(case_ids), BATCH):
-        for case in _load_cases(session, case_ids[start:start + BATCH]).values():
-            yield case_document(case)
+        chunk = case_ids[start:start + BATCH]
+        cases = _load_cases(session, chunk)
+        yield [case_document(cases[case_id]) for case_id in chunk if case_id in cases]
         session.expunge_all()
 
 
@@ -122,7 +179,8 @@ def _write_meta(writer: SegmentWriter, meta: Meta) -> None:
     writer.update_document(id=META_ID, doctype="meta", meta=meta.to_json())
 
 
-def apply_changes(writer: SegmentWriter, session: Session, meta: Meta) -> tuple[int, Meta]:
+def apply_changes(writer: SegmentWriter, ix: whoosh_index.Index, session: Session,
+                  meta: Meta) -> tuple[int, Meta]:
     """Apply every change after ``meta`` inside ``writer``; the new meta is written too."""
     stmt = select(IndexChange.id, IndexChange.case_id).order_by(IndexChange.id)
     if meta.gaps:
@@ -130,7 +188,7 @@ def apply_changes(writer: SegmentWriter, session: Session, meta: Meta) -> tuple[
     else:
         stmt = stmt.where(IndexChange.id > meta.last)
     rows = session.execute(stmt).all()
-    _apply(writer, session, sorted({case_id for _, case_id in rows}))
+    _apply(writer, ix, session, sorted({case_id for _, case_id in rows}))
     meta = _advance(meta, [change_id for change_id, _ in rows], time.time())
     _write_meta(writer, meta)
     return len(rows), meta
@@ -145,15 +203,16 @@ def catch_up(store: IndexStore, timeout: float) -> int:
     with _session() as session:
         if not _has_pending(session, store.meta()):
             return 0
+        ix = store.index()
         try:
-            writer = _writer(store, store.index(), timeout=timeout)
+            writer = _writer(store, ix, timeout=timeout)
         except LockError:
             log.debug("search index busy; another process is applying changes")
             return 0
         with writer:  # commits on success, cancels (releasing the lock) on error
             with writer.searcher() as searcher:  # the newest commit, now that we hold the lock
                 meta = Meta.from_json((searcher.document(id=META_ID) or {}).get("meta"))
-            applied, meta = apply_changes(writer, session, meta)
+            applied, meta = apply_changes(writer, ix, session, meta)
         if applied:
             log.info("search index: applied %d change(s)", applied)
         return applied
@@ -206,7 +265,7 @@ def rebuild(store: IndexStore, unless_replaced: str | None = None) -> int:
         with _writer(store, ix) as writer:
             ids = session.scalars(select(Case.id).where(Case.status == Status.PUBLISHED)
                                   .order_by(Case.id)).all()
-            count = _add_documents(writer, _documents(session, list(ids)))
+            count = _add_documents(writer, ix, session, list(ids))
             _write_meta(writer, meta)
         store.swap(name)
         store.remove_old_generations()

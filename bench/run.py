@@ -186,16 +186,20 @@ def fts5_search(db_path: Path):
 
 
 def latency_child(rounds: int, fts: bool) -> dict[str, list[float]]:
-    """In a fresh process: warm up as a gunicorn worker does, but without reading any query
-    term (the word list, the searcher and the facet tables), then the mix once (first
-    pass: every query's terms read for the first time in the process) and ``rounds`` more
-    times (repeated), each Whoosh search followed by the same one on FTS5 (same load)."""
+    """In a fresh process: warm up as a gunicorn worker does (kb.search.warm_up), but
+    without reading any query term (the word list, the speller's, synonyms' and glossary's
+    tables, the searcher and the facet tables), then the mix once (first pass: every
+    query's terms read for the first time in the process) and ``rounds`` more times
+    (repeated), each Whoosh search followed by the same one on FTS5 (same load)."""
     from kb import create_app, search
-    from kb.search import analysis
+    from kb.search import analysis, english, spelling, synonyms
 
     app = create_app()
-    analysis.lexicon()
     with app.app_context():
+        analysis.lexicon()
+        spelling.warm_up()
+        synonyms.load_related()
+        english.glossary()
         search.search(search.SearchParams())
     ours = whoosh_search(app)
     theirs = fts5_search(Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))) if fts else None

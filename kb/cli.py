@@ -70,6 +70,7 @@ def reindex_command() -> None:
     """Rebuild the search index from the database and swap it in atomically."""
     from kb import search
 
+    current_app.config["BULK_WORKERS"] = True  # a helper process writes half the index
     count = search.rebuild_index()
     click.echo(f"Sökindexet är återuppbyggt: {count} publicerade exempel.")
 

@@ -69,3 +69,22 @@ def test_query_parsing_is_forgiving():
     assert parse("och i för").empty
     bka = parse("BKA").units[0]
     assert ("barnkonsekvensanaly",) in bka.synonyms
+
+
+def test_snippets_skip_only_words_that_cannot_match():
+    """highlight.may_match lets a word through whenever one of its index terms is asked for:
+    over a seventh of the word list, the bench generator's words and compounds, and the
+    relevance corpus (a word wrongly skipped would lose its <mark> in a snippet)."""
+    from bench.generate import generate
+    from kb.search.analysis import lexicon, words_with_offsets
+    from kb.search.highlight import cores, may_match
+    from tests.search.relevance import load_cases
+
+    texts = [" ".join((c["title"], c["summary"], c["body"])) for c in [*generate(150), *load_cases()]]
+    words = {w for text in texts for w, _, _ in words_with_offsets(text)}
+    words |= set(sorted(lexicon().words)[::7])
+    missed = [(word, term) for word in sorted(words) for term in word_terms(word).index_terms
+              if not may_match(word, cores(frozenset([term])))]
+    assert len(words) > 20_000
+    assert missed == []
+    assert not may_match("skolgård", cores(frozenset(["barn", "°amal"])))

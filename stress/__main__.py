@@ -20,7 +20,7 @@ from kb.serving import default_workers
 from stress import badinput, faults
 from stress.editors import Ledger, lost_edits, run_editors
 from stress.load import index_status, run_load
-from stress.site import Site
+from stress.site import STARTUP_TIMEOUT, Site
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     try:
         site.prepare(args.cases, args.editors)
-        site.server.start()
+        site.server.start(timeout=STARTUP_TIMEOUT)
         if "load" not in args.skip:
             say(f"load: {args.users} readers (locust, own process) + {args.editors} editors "
                 f"for {args.seconds} s")

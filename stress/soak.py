@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from kb.serving import default_workers
 from stress.editors import Ledger, lost_edits, run_editors
 from stress.load import index_status, read_locust, run_locust, wait_until_indexed
-from stress.site import Site
+from stress.site import STARTUP_TIMEOUT, Site
 from tests.production.servers import get
 
 MAX_MEMORY_GROWTH = 0.10
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"ok": False}
     try:
         site.prepare(args.cases, args.editors)
-        site.server.start()
+        site.server.start(timeout=STARTUP_TIMEOUT)
         result = soak(site, args, workdir / "load")
         print_result(result)
     finally:

@@ -1,8 +1,11 @@
 """The unit of work at the edge (editors' and readers' forms): commit, then let the search
-index catch up."""
+index catch up once the answer has gone out."""
 from __future__ import annotations
 
 import logging
+from functools import partial
+
+from flask import Flask, Response, after_this_request, current_app, has_request_context
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,12 +18,32 @@ log = logging.getLogger(__name__)
 def commit_and_index() -> None:
     """Commit the session; then apply the change log to the search index.
 
-    The change is safe once committed: if the index cannot be updated now, the change log
-    keeps the work for the next sync, so the user is not shown an error.
+    The change is safe once committed: the change log keeps the index work. In a request
+    the index is brought up to date after the response has been sent (the editor does not
+    wait for Whoosh) and without waiting for the writer lock: whoever holds it looks again
+    before it lets go, and ``kb index follow`` applies anything left within a second.
+    Elsewhere (the CLI) it is done at once, waiting for the lock.
     """
     db.session.commit()
+    if not has_request_context():
+        _sync(wait=True)
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def index_after_response(response: Response) -> Response:
+        response.call_on_close(partial(_sync_in, app))
+        return response
+
+
+def _sync_in(app: Flask) -> None:
+    with app.app_context():
+        _sync(wait=False)
+
+
+def _sync(wait: bool) -> None:
     try:
-        search.sync_index()
+        search.sync_index(wait=wait)
     except Exception:
         log.exception("search index sync failed; the change log keeps the work for later")
         # A connection lost while indexing must not poison the rest of the request

@@ -97,18 +97,23 @@ def sorted_errors(errors: Mapping[str, str]) -> list[tuple[str, str, str]]:
 
 
 def reference_choices() -> dict[str, Any]:
-    """Counties, municipalities by county, articles and known organisations for the pickers."""
-    counties = db.session.execute(db.select(County).order_by(County.name)).scalars().all()
+    """Counties, municipalities by county, articles and known organisations for the pickers.
+
+    Plain rows of the columns the form shows, not ORM objects: the form is opened before
+    every edit, and loading ~300 entities for it cost more than rendering it.
+    """
+    counties = db.session.execute(db.select(County.code, County.name).order_by(County.name)).all()
     municipalities = db.session.execute(
-        db.select(Municipality).order_by(Municipality.name)
-    ).scalars().all()
-    by_county: dict[str, list[Municipality]] = {}
+        db.select(Municipality.name, Municipality.county_code).order_by(Municipality.name)
+    ).all()
+    by_county: dict[str, list[Any]] = {}
     for municipality in municipalities:
         by_county.setdefault(municipality.county_code, []).append(municipality)
     return {
         "counties": counties,
         "municipalities_by_county": [(c, by_county.get(c.code, [])) for c in counties],
-        "articles": db.session.execute(db.select(Article).order_by(Article.number)).scalars().all(),
+        "articles": db.session.execute(
+            db.select(Article.number, Article.title).order_by(Article.number)).all(),
         "organisations": db.session.execute(
             db.select(Organisation.name).order_by(Organisation.name)
         ).scalars().all(),

@@ -30,6 +30,7 @@ from kb.search.synonyms import load_related
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 EXTENSION = "kb_search"
+SYNC_ROUNDS = 5  # a bound under a steady stream of saves; the follower does the rest
 
 __all__ = [
     "Hit",
@@ -101,20 +102,22 @@ def _with_index(action: Callable[[IndexStore], T]) -> T:
 
 
 def _apply(store: IndexStore, timeout: float) -> int:
-    applied = indexer.catch_up(store, timeout)
+    applied = indexer.catch_up(store, timeout, rounds=SYNC_ROUNDS)
     if applied:
         indexer.prune_applied(store)
     return applied
 
 
-def sync_index() -> int:
+def sync_index(wait: bool = True) -> int:
     """Apply committed changes to the index (call after every commit that changed cases).
 
-    Waits up to ``INDEX_LOCK_TIMEOUT`` seconds for the writer lock; if another process
-    holds it longer, that process (or the follower) applies the changes. Returns how many
-    change-log rows were applied.
+    Waits up to ``INDEX_LOCK_TIMEOUT`` seconds for the writer lock (``wait=False``: not at
+    all); if another process holds it, that process applies the changes, looking again
+    before it lets go of the lock (kb.search.indexer.catch_up), and the follower applies
+    anything left. Returns how many change-log rows were applied.
     """
-    return _with_index(lambda store: _apply(store, current_app.config["INDEX_LOCK_TIMEOUT"]))
+    timeout = current_app.config["INDEX_LOCK_TIMEOUT"] if wait else 0.0
+    return _with_index(lambda store: _apply(store, timeout))
 
 
 def follow(interval: float, stopped: Callable[[], bool]) -> None:

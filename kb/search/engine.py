@@ -323,15 +323,22 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
     return result
 
 
-@_fenced
-def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
-    """Cases most like ``case``: its key terms and tags (more-like-this)."""
-    searcher = store.searcher()
+def _key_terms(searcher: Searcher, case: Case) -> list[str]:
+    """The terms that characterise ``case`` (analysing its text: most of a case page's
+    time, hence kept per case version by the store)."""
     text = " ".join((case.title, case.title, case.summary, plain_text(case.body)))
     terms: list[str] = []
     for name, count in (("body", 12), ("title", 6), ("summary", 6)):
         terms += [t for t, _ in searcher.key_terms_from_text(name, text, numterms=count)
                   if not t.startswith(FOLD_MARK) and t not in terms]
+    return terms
+
+
+@_fenced
+def related(store: IndexStore, case: Case, limit: int) -> list[Case]:
+    """Cases most like ``case``: its key terms and tags (more-like-this)."""
+    searcher = store.searcher()
+    terms = store.key_terms(case.id, case.version, lambda: _key_terms(searcher, case))
     query = sc.any_of([*(sq.fields_query(t) for t in terms),
                        *(sc.Term("tag", tag.name, 4.0) for tag in case.tags)])
     others = _facet_table(store, searcher).cases.copy()

@@ -194,28 +194,48 @@ def apply_changes(writer: SegmentWriter, ix: whoosh_index.Index, session: Sessio
     return len(rows), meta
 
 
-def catch_up(store: IndexStore, timeout: float) -> int:
+def catch_up(store: IndexStore, timeout: float, rounds: int = 1) -> int:
     """Apply pending changes if the writer lock is free within ``timeout`` seconds.
 
     Returns how many change-log rows were applied (0 when up to date or when another
-    process holds the lock and is doing the same work).
+    process holds the lock and is doing the same work). With ``rounds`` > 1, a process
+    that held the lock looks again after letting go (up to ``rounds`` times), so a change
+    committed by a process that found the lock taken meanwhile is applied too.
     """
+    total = 0
+    for _ in range(rounds):
+        held, applied = _catch_up_once(store, timeout)
+        total += applied
+        if not held:
+            break
+    return total
+
+
+def _catch_up_once(store: IndexStore, timeout: float) -> tuple[bool, int]:
+    """(whether the writer lock was held, change-log rows applied)."""
     with _session() as session:
         if not _has_pending(session, store.meta()):
-            return 0
+            return False, 0
         ix = store.index()
         try:
             writer = _writer(store, ix, timeout=timeout)
         except LockError:
             log.debug("search index busy; another process is applying changes")
-            return 0
-        with writer:  # commits on success, cancels (releasing the lock) on error
+            return False, 0
+        try:
             with writer.searcher() as searcher:  # the newest commit, now that we hold the lock
-                meta = Meta.from_json((searcher.document(id=META_ID) or {}).get("meta"))
-            applied, meta = apply_changes(writer, ix, session, meta)
+                before = Meta.from_json((searcher.document(id=META_ID) or {}).get("meta"))
+            applied, meta = apply_changes(writer, ix, session, before)
+        except BaseException:
+            writer.cancel()  # releases the lock
+            raise
+        if applied or meta != before:
+            writer.commit()
+        else:  # another process applied them first: no empty commit (every worker would
+            writer.cancel()  # reopen its searcher and recompute its caches for nothing)
         if applied:
             log.info("search index: applied %d change(s)", applied)
-        return applied
+        return True, applied
 
 
 def prune_applied(store: IndexStore) -> int:

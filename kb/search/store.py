@@ -17,7 +17,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ from kb.search.schema import META_ID, SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
+KEY_TERMS_KEPT = 20_000  # case versions (a few hundred bytes each)
 VERSION_FILE = "SCHEMA_VERSION"
 # Errors that mean the files on disk are missing or damaged. Not KeyError or ValueError:
 # those are bugs in our code, and must surface rather than rebuild the index.
@@ -76,6 +77,10 @@ class IndexStore:
         # What was read from each segment (segment id → kb.search.scoring.Segment): segments
         # never change, so this outlives commits; dropped when a segment leaves the index.
         self.segments: dict[str, Any] = {}
+        # Each case version's key terms for "related cases" (kb.search.engine.related): its
+        # text never changes, and the index-wide term weights behind them move little from
+        # one commit to the next, so they outlive commits (not a rebuild); bounded.
+        self._key_terms: dict[tuple[int, int], list[str]] = {}
 
     # -- generations ---------------------------------------------------------------
     def live_generation(self) -> str | None:
@@ -101,6 +106,7 @@ class IndexStore:
                 self._ix, self._generation, self._searcher = ix, name, None
                 self.cache.clear()
                 self.segments.clear()
+                self._key_terms.clear()
             return self._ix
 
     def _current_schema(self, name: str) -> bool:
@@ -142,6 +148,20 @@ class IndexStore:
         current = {segment_key(reader) for reader, _ in searcher.reader().leaf_readers()}
         for gone in set(self.segments) - current:
             self.segments.pop(gone, None)
+
+    def key_terms(self, case_id: int, version: int, compute: Callable[[], list[str]]) -> list[str]:
+        """The key terms of a case version: kept, or ``compute()``-d and kept."""
+        key = (case_id, version)
+        with self._lock:
+            found = self._key_terms.get(key)
+        if found is not None:
+            return found
+        terms = compute()
+        with self._lock:
+            self._key_terms[key] = terms
+            while len(self._key_terms) > KEY_TERMS_KEPT:  # the oldest first
+                self._key_terms.pop(next(iter(self._key_terms)))
+        return terms
 
     def meta(self, searcher: Searcher | None = None) -> Meta:
         """The change-log position of the searcher's commit."""
@@ -200,3 +220,4 @@ class IndexStore:
             self._meta = None
             self.cache.clear()
             self.segments.clear()
+            self._key_terms.clear()

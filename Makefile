@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 run test check: export KB_DEV := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint lock bench install db seed clean browser-deps serve stress soak audit
+.PHONY: help run test check lint lock bench bench-mix install db seed clean browser-deps serve stress soak audit
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -113,6 +113,13 @@ bench: $(VENV)/.locked-bench ## Benchmarks, loopback only: search over N synthet
 	  echo "wrk could not be installed: throughput uses the Python load generator"
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/pdf.py
+
+# MIX_ARGS: e.g. --lock /work/measuring.lock on a shared machine (bench/mix.py --help).
+bench-mix: $(VENV)/.locked-bench $(VENV)/.locked-stress ## Readers + editors through nginx and straight to gunicorn (PostgreSQL, ~8 min)
+	@test -x /usr/sbin/nginx || apt-get install -y -qq nginx >/dev/null 2>&1 || \
+	  (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx >/dev/null 2>&1) || \
+	  (echo "bench-mix needs Debian's nginx (apt-get install nginx)" && false)
+	$(BIN)/python bench/mix.py $(MIX_ARGS)
 
 clean: ## Remove the venv and the local instance (database and index)
 	rm -rf $(VENV) instance

@@ -252,3 +252,41 @@ def test_an_index_that_cannot_be_built_is_503_not_500(app, client, make_case, mo
     assert page.status_code == 503 and "Försök igen" in page.get_data(as_text=True)
     case_page = client.get("/exempel/badplats")
     assert case_page.status_code == 200  # the case page does without related cases
+
+
+def test_a_change_saved_while_another_process_writes_the_index_is_applied_by_it(
+        app, make_case, case_data, monkeypatch):
+    """A save does not wait for the writer lock; the process holding it looks again before
+    it lets go, so the save is searchable without waiting for the follower."""
+    from kb.search import indexer
+
+    make_case(title="Läxhjälp i Gnosjö", slug="gnosjo-laxhjalp")
+    real = indexer.apply_changes
+    saved_meanwhile = []
+
+    def apply_while_someone_saves(writer, session, meta):
+        applied = real(writer, session, meta)
+        if not saved_meanwhile:  # another editor saves after this process read the change log
+            saved_meanwhile.append(make_case(title="Läxhjälp i Vaggeryd", slug="vaggeryd-laxhjalp"))
+            assert search.sync_index(wait=False) == 0  # the lock is taken: it does not wait
+        return applied
+
+    monkeypatch.setattr(indexer, "apply_changes", apply_while_someone_saves)
+    search.sync_index(wait=False)
+    assert sorted(_slugs("läxhjälp")) == ["gnosjo-laxhjalp", "vaggeryd-laxhjalp"]
+    assert search.index_status()["in_sync"]
+
+
+def test_related_cases_follow_an_edited_text(app, make_case, case_data):
+    """Related cases come from each case version's own text (its key terms are kept per
+    version), so an edit changes them."""
+    case = make_case(title="Ungdomsråd i Nora", slug="nora", body="## Bakgrund\n\nUngdomsråd och budget.")
+    make_case(title="Ungdomsråd i Lindesberg", slug="lindesberg", body="## Bakgrund\n\nUngdomsråd.")
+    make_case(title="Simskola i Hällefors", slug="hallefors", body="## Bakgrund\n\nSimskola för barn.")
+    search.sync_index()
+    assert [c.slug for c in search.related_cases(case)][:1] == ["lindesberg"]
+    save_case(case_data(title="Simskola i Nora", slug="nora", body="## Bakgrund\n\nSimskola för barn."),
+              case=case)
+    db.session.commit()
+    search.sync_index()
+    assert [c.slug for c in search.related_cases(case)][:1] == ["hallefors"]

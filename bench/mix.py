@@ -2,7 +2,7 @@
 gunicorn, side by side in one run (issues 17 and 12).
 
 The site is production's shape on loopback: ``kb serve`` (gunicorn.conf.py, sync workers,
-2 × cores + 1 of them) on a throw-away PostgreSQL schema in the ``test`` database, the
+2 × cores + 1 of them) on a private PostgreSQL cluster (stress/site.py, as ``make stress``), the
 index follower (``kb index follow --interval 1``) beside it, a seeded corpus (the seed cases
 plus ``--cases`` synthetic ones, stress/site.py), and Debian's nginx running the shipped
 deploy/nginx/kunskapsbanken.conf in front (plain HTTP on loopback: only ports, folders and
@@ -50,7 +50,6 @@ from kb.serving import default_workers  # noqa: E402
 from stress.editors import Editor, Ledger, case_ids_for_editors, lost_edits  # noqa: E402
 from stress.load import percentile, wait_until_indexed  # noqa: E402
 from stress.site import KB, Site, slugs  # noqa: E402
-from tests.databases import pg_unreachable_reason  # noqa: E402
 from tests.production.nginx import SERVER_NAME, Nginx  # noqa: E402
 from tests.production.servers import Browser  # noqa: E402
 
@@ -128,11 +127,16 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def renice_all(nice: int) -> None:
+def renice_all(nice: int, site: Site) -> None:
     """Every thread of this process and of the processes it started (gunicorn and its
-    workers, the follower, nginx) to ``nice``: set-up runs at low priority on a shared
-    machine, the measurement at normal priority (lowering niceness needs root)."""
-    for pid in descendants(os.getpid()):
+    workers, the follower, nginx, the private PostgreSQL cluster) to ``nice``: set-up runs
+    at low priority on a shared machine, the measurement at normal priority (lowering
+    niceness needs root)."""
+    roots = [os.getpid()]
+    postmaster = site.cluster.data / "postmaster.pid"
+    if postmaster.exists():  # the cluster's server detached from us
+        roots.append(int(postmaster.read_text().split()[0]))
+    for pid in {p for root in roots for p in descendants(root)}:
         for task in Path(f"/proc/{pid}/task").glob("*"):
             with suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, int(task.name), nice)
@@ -365,10 +369,6 @@ def main() -> int:
                         "mkdir, waited for when it exists); with it, the set-up runs at the priority "
                         "the bench was started with and the measurement at normal priority")
     args = parser.parse_args()
-    reason = pg_unreachable_reason()
-    if reason:
-        print(f"bench/mix.py needs PostgreSQL: {reason}")
-        return 2
     workdir = Path(tempfile.mkdtemp(prefix="kb-mix-"))
     site = Site(workdir, args.workers)
     site.env.update({"KB_PROXY_COUNT": "1", "KB_BASE_URL": f"http://{SERVER_NAME}",
@@ -390,7 +390,7 @@ def main() -> int:
         print(f"  load average before measuring: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
         with measuring_lock(args.lock, " ".join(sys.argv)):
             if args.lock:
-                renice_all(0)
+                renice_all(0, site)
             runs = measure(site, nginx, follower, args)
         wait_until_indexed(site)
         status = site.kb("index", "status", check=False)

@@ -6,7 +6,6 @@ import logging
 from functools import partial
 
 from flask import Flask, Response, after_this_request, current_app, has_request_context
-
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb import search

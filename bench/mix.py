@@ -378,7 +378,7 @@ def main() -> int:
     try:
         started = time.monotonic()
         site.prepare(args.cases, args.editors)
-        site.server.start()
+        site.server.start(timeout=600)  # a saturated shared machine can take minutes
         follower = subprocess.Popen([KB, "index", "follow", "--interval", "1"], env=site.env,  # noqa: S603
                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         nginx = Nginx(site.server.port, workdir / "nginx", tls=False, workers=1).start()

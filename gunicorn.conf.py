@@ -10,11 +10,11 @@ wsgi_app = "kb:create_app()"
 bind = os.environ.get("KB_BIND", "127.0.0.1:8000").split(",")
 workers = int(os.environ.get("KB_WORKERS") or default_workers())
 # One request per process at a time (sync), behind nginx, which buffers slow clients.
-# Threaded workers (gthread) crashed with SIGSEGV under `make stress` bad input (a C
-# extension that is not thread-safe), so they are opt-in: KB_WORKER_CLASS=gthread.
+# Anything else (gthread, or threads > 1, which gunicorn turns into gthread) is refused at
+# start-up (on_starting, kb.serving.startup_problems): threads crashed workers with SIGSEGV
+# and broke searches (Whoosh's readers are not thread-safe, see kb/search/store.py).
 worker_class = os.environ.get("KB_WORKER_CLASS", "sync")
-# gunicorn turns "sync" into "gthread" whenever threads > 1, so sync means one thread.
-threads = int(os.environ.get("KB_THREADS", "4")) if worker_class == "gthread" else 1
+threads = int(os.environ.get("KB_THREADS", "1"))
 timeout = int(os.environ.get("KB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("KB_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
@@ -38,9 +38,9 @@ control_socket_disable = True
 
 
 def on_starting(server):
-    """Refuse to serve with a development key, without KB_BASE_URL, or with per-process
-    rate limits in several workers (README "Drift", SECURITY.md)."""
-    check_startup(os.environ, server.cfg.workers, server.log.error_log)
+    """Refuse to serve with a development key, without KB_BASE_URL, with per-process rate
+    limits in several workers, or with threaded workers (README "Drift", SECURITY.md)."""
+    check_startup(os.environ, server.cfg.workers, server.log.error_log, server.cfg.worker_class_str)
 
 
 def post_worker_init(worker):

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate, vocabulary_queries, write_files  # noqa: E402
-from bench.queries import QUERY_MIX  # noqa: E402
+from bench.queries import QUERY_MIX, mix_filters  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -82,11 +82,7 @@ def whoosh_search(app):
     from kb import search
 
     def run(q, filters):
-        params = search.SearchParams(q=q, tags=tuple([filters["tag"]] if "tag" in filters else ()),
-                                     counties=tuple([filters["county"]] if "county" in filters else ()),
-                                     organisation_types=tuple([filters["organisation_type"]]
-                                                              if "organisation_type" in filters else ()),
-                                     year_from=filters.get("year_from"), year_to=filters.get("year_to"))
+        params = search.SearchParams(q=q, filters=mix_filters(filters))
         with app.app_context():
             result = search.search(params)
             assert result.total >= 0

@@ -33,14 +33,22 @@ def default_workers(cores: int | None = None) -> int:
     return min(2 * cores + 1, MAX_DEFAULT_WORKERS)
 
 
-def startup_problems(env: Mapping[str, str], workers: int) -> tuple[list[str], list[str]]:
+def startup_problems(env: Mapping[str, str], workers: int,
+                     worker_class: str = "sync") -> tuple[list[str], list[str]]:
     """What stops (first list) or should worry (second) an operator starting gunicorn.
 
-    Serving never signs sessions with the development key, and with several workers the
-    rate limits only hold when the workers share their counters (Redis).
+    Serving never signs sessions with the development key, with several workers the rate
+    limits only hold when the workers share their counters (Redis), and a worker serves one
+    request at a time (``worker_class`` as gunicorn resolves it: "gthread" when threads > 1).
     """
     refuse: list[str] = []
     warn: list[str] = []
+    if worker_class not in ("sync", "gunicorn.workers.sync.SyncWorker"):
+        # Concurrent requests in one process crashed it (SIGSEGV) and broke searches: see
+        # IndexStore.exclusive (kb/search/store.py) and scripts/thread_repro.py.
+        refuse.append(f"Arbetsprocesser av typen {worker_class} (KB_WORKER_CLASS, KB_THREADS) används inte: "
+                      "flera samtidiga förfrågningar i en process kraschade den (SIGSEGV). "
+                      "Use sync workers (KB_WORKER_CLASS=sync, KB_THREADS=1) and more KB_WORKERS.")
     dev = env.get("KB_DEV") == "1"
     if not env.get("KB_SECRET_KEY"):
         refuse.append("KB_SECRET_KEY saknas: kb serve använder aldrig utvecklingsnyckeln. "
@@ -59,9 +67,10 @@ def startup_problems(env: Mapping[str, str], workers: int) -> tuple[list[str], l
     return refuse, warn
 
 
-def check_startup(env: Mapping[str, str], workers: int, log: logging.Logger) -> None:
+def check_startup(env: Mapping[str, str], workers: int, log: logging.Logger,
+                  worker_class: str = "sync") -> None:
     """Log every problem; exit (status 1) when serving would be unsafe."""
-    refuse, warn = startup_problems(env, workers)
+    refuse, warn = startup_problems(env, workers, worker_class)
     for message in warn:
         log.warning("VARNING / WARNING: %s", message)
     if refuse:

@@ -54,11 +54,12 @@ def _search_target(raw: str) -> Target | None:
         params = parse_params(MultiDict(pairs))
     except FilterError:
         return None
+    chosen = params.filters
     words = [f"”{params.q}”"] if params.q else []
-    words += [*params.tags, *params.counties, *params.organisation_types]
-    words += [f"artikel {n}" for n in params.articles]
-    if params.year_from or params.year_to:
-        words.append(f"år {params.year_from or ''}–{params.year_to or ''}")
+    words += [*chosen.tags, *chosen.counties, *chosen.organisation_types]
+    words += [f"artikel {n}" for n in chosen.articles]
+    if chosen.year_from or chosen.year_to:
+        words.append(f"år {chosen.year_from or ''}–{chosen.year_to or ''}")
     return Target("search", urlencode(sorted(pairs)), "Sökning: " + ", ".join(words))
 
 

@@ -82,23 +82,25 @@ class SearchUnavailable(Exception):
 
 
 def _with_index(action: Callable[[IndexStore], T]) -> T:
-    """Run ``action``; if the index is missing or damaged, rebuild it once and retry."""
+    """Run ``action`` (one thread at a time, see IndexStore.exclusive); if the index is
+    missing or damaged, rebuild it once and retry."""
     store = _store()
-    try:
-        return action(store)
-    except IndexMissing as exc:
-        broken = store.live_generation() or ""
-        if broken or (store.root / POINTER).exists():
-            log.warning("search index unusable (%s); rebuilding from the database", exc)
-        else:  # a new instance: no index yet is not damage
-            log.info("no search index yet in %s; building it from the database", store.root)
-        store.forget()
+    with store.exclusive():
         try:
-            indexer.rebuild(store, unless_replaced=broken)  # once, even if several workers notice
             return action(store)
-        except (IndexMissing, OSError) as again:
-            log.error("search index could not be rebuilt: %s", again)
-            raise SearchUnavailable(str(again)) from again
+        except IndexMissing as exc:
+            broken = store.live_generation() or ""
+            if broken or (store.root / POINTER).exists():
+                log.warning("search index unusable (%s); rebuilding from the database", exc)
+            else:  # a new instance: no index yet is not damage
+                log.info("no search index yet in %s; building it from the database", store.root)
+            store.forget()
+            try:
+                indexer.rebuild(store, unless_replaced=broken)  # once, even if several workers notice
+                return action(store)
+            except (IndexMissing, OSError) as again:
+                log.error("search index could not be rebuilt: %s", again)
+                raise SearchUnavailable(str(again)) from again
 
 
 def _apply(store: IndexStore, timeout: float) -> int:
@@ -141,14 +143,17 @@ def follow(interval: float, stopped: Callable[[], bool]) -> None:
 def rebuild_index() -> int:
     """Rebuild the whole index into a new folder and swap it in; returns the case count."""
     store = _store()
-    count = indexer.rebuild(store)
-    store.forget()
+    with store.exclusive():
+        count = indexer.rebuild(store)
+        store.forget()
     return count
 
 
 def index_status() -> dict[str, Any]:
     """Documents in DB vs index, pending changes and ``in_sync``."""
-    return indexer.status(_store())
+    store = _store()
+    with store.exclusive():
+        return indexer.status(store)
 
 
 def search(params: SearchParams) -> SearchResult:

@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from kb.extensions import db
+from kb.filters import Filters
 from kb.models import Article, Case, Status
 from kb.search import query as sq
 from kb.search import scoring as sc
@@ -118,21 +119,21 @@ def _facet_table(store: IndexStore, searcher: Searcher) -> Table:
     return table
 
 
-def _filters(table: Table, params: SearchParams) -> dict[str, np.ndarray]:
+def _filters(table: Table, chosen: Filters) -> dict[str, np.ndarray]:
     """Each active facet filter as the mask of documents it lets through."""
     size = len(table.cases)
     facets = table.facets
     out: dict[str, np.ndarray] = {}
-    if params.tags:
-        out["tag"] = _intersect(np.ones(size, bool), (facets["tag"].having(size, [t]) for t in params.tags))
-    if params.articles:
+    if chosen.tags:
+        out["tag"] = _intersect(np.ones(size, bool), (facets["tag"].having(size, [t]) for t in chosen.tags))
+    if chosen.articles:
         out["article"] = _intersect(np.ones(size, bool),
-                                    (facets["article"].having(size, [str(a)]) for a in params.articles))
-    for name, chosen in (("county", params.counties), ("organisation_type", params.organisation_types)):
-        if chosen:
-            out[name] = facets[name].having(size, chosen)
-    if params.year_from or params.year_to:
-        low, high = params.year_from or 0, params.year_to or 9999
+                                    (facets["article"].having(size, [str(a)]) for a in chosen.articles))
+    for name, values in (("county", chosen.counties), ("organisation_type", chosen.organisation_types)):
+        if values:
+            out[name] = facets[name].having(size, values)
+    if chosen.year_from or chosen.year_to:
+        low, high = chosen.year_from or 0, chosen.year_to or 9999
         out["year"] = facets["year"].having(
             size, [year for year in facets["year"].values if low <= int(year) <= high])
     return out
@@ -304,7 +305,7 @@ def run_search(store: IndexStore, params: SearchParams) -> SearchResult:
             if len(found):
                 result.corrected, parsed, result.match = result.suggestion, corrected, "all"
         matched = _mask(len(table.cases), found.ids)
-    filters = _filters(table, params)
+    filters = _filters(table, params.filters)
     final = _intersect(matched, filters.values())
     result.total = int(np.count_nonzero(final))
     result.facets = _facet_counts(table, matched, filters)

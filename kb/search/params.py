@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kb.filters import FilterError, clean, integer, parse_filters
+from kb.filters import FilterError, Filters, clean, integer, parse_filters
 from kb.search.query import MAX_QUERY_CHARS
 
 SORTS = ("relevance", "date")
@@ -16,12 +16,7 @@ MAX_PAGE = 1000
 @dataclass(frozen=True)
 class SearchParams:
     q: str = ""
-    tags: tuple[str, ...] = ()
-    counties: tuple[str, ...] = ()
-    organisation_types: tuple[str, ...] = ()
-    articles: tuple[int, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
+    filters: Filters = Filters()
     sort: str | None = None  # None: relevance with a query, newest first without
     page: int = 1
     per_page: int = 20
@@ -51,9 +46,4 @@ def parse_params(args: Any, default_per_page: int = 20, clamp_page: bool = False
         page = 1
     per_page = integer(args, "per_page", 1, MAX_PER_PAGE,
                        f"Antal per sida ska vara ett heltal från 1 till {MAX_PER_PAGE}.") or default_per_page
-    filters = parse_filters(args)
-    return SearchParams(
-        q=clean(q), tags=filters.tags, counties=filters.counties,
-        organisation_types=filters.organisation_types, articles=filters.articles,
-        year_from=filters.year_from, year_to=filters.year_to, sort=sort, page=page, per_page=per_page,
-    )
+    return SearchParams(q=clean(q), filters=parse_filters(args), sort=sort, page=page, per_page=per_page)

@@ -63,7 +63,7 @@ class Meta:
 
 
 class IndexStore:
-    """One index folder; safe to share between threads of a process."""
+    """One index folder. Threads of a process share it one at a time (:meth:`exclusive`)."""
 
     def __init__(self, root: str | os.PathLike[str], fast_path: bool = True) -> None:
         self.root = Path(root)
@@ -81,6 +81,24 @@ class IndexStore:
         # text never changes, and the index-wide term weights behind them move little from
         # one commit to the next, so they outlive commits (not a rebuild); bounded.
         self._key_terms: dict[tuple[int, int], list[str]] = {}
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Use the index (search, apply changes, rebuild) with no other thread of this process
+        doing so meanwhile.
+
+        Whoosh's readers are not thread-safe: a segment reader's postings file is one object
+        with one file position, and ``W3LeafMatcher._goto`` seeks it and then unpickles from
+        it, so two threads searching through the shared searcher read at each other's offsets
+        (``UnpicklingError``, wrong postings; whoosh-community/whoosh#132 asks for thread
+        semantics and never got them, mchaput/whoosh#46 is the symptom). The caches derived
+        from the searcher (:attr:`cache`, :attr:`segments`) are shared the same way. With
+        threaded gunicorn workers this also went with heap corruption (SIGSEGV), see
+        gunicorn.conf.py and scripts/thread_repro.py. One search takes milliseconds; the
+        database and the page rendering of other requests still run in parallel.
+        """
+        with self._lock:
+            yield
 
     # -- generations ---------------------------------------------------------------
     def live_generation(self) -> str | None:

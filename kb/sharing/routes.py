@@ -108,11 +108,12 @@ def search_feed():
     found = search.search(replace(params, sort="date", page=1, per_page=SEARCH_FEED_POOL))
     size = int(current_app.config["FEED_SIZE"])
     matches = sorted((hit.case for hit in found.hits), key=lambda c: (c.updated_at, c.id), reverse=True)
+    chosen = params.filters
     described = "; ".join([f"”{params.q}”"] * bool(params.q) + [
-        *params.tags, *params.counties, *params.organisation_types,
-        *(f"artikel {n}" for n in params.articles),
-        *([f"startår {params.year_from or ''}–{params.year_to or ''}"]
-          if params.year_from or params.year_to else []),
+        *chosen.tags, *chosen.counties, *chosen.organisation_types,
+        *(f"artikel {n}" for n in chosen.articles),
+        *([f"startår {chosen.year_from or ''}–{chosen.year_to or ''}"]
+          if chosen.year_from or chosen.year_to else []),
     ]) or "alla exempel"
     args = query_args(exclude=("page", "per_page"))
     info = feeds.FeedInfo(

@@ -10,7 +10,7 @@ import pytest
 import whoosh
 
 from bench.generate import generate
-from bench.queries import QUERY_MIX
+from bench.queries import QUERY_MIX, mix_filters
 from kb import create_app, search
 from kb.extensions import db
 from kb.models import Case, Status
@@ -22,11 +22,7 @@ EXTENSION = search.EXTENSION
 
 
 def _params(q: str, filters: dict, **extra) -> SearchParams:
-    return SearchParams(
-        q=q, tags=tuple([filters["tag"]] if "tag" in filters else ()),
-        counties=tuple([filters["county"]] if "county" in filters else ()),
-        organisation_types=tuple([filters["organisation_type"]] if "organisation_type" in filters else ()),
-        year_from=filters.get("year_from"), year_to=filters.get("year_to"), **extra)
+    return SearchParams(q=q, filters=mix_filters(filters), **extra)
 
 
 def _outcome(params: SearchParams):

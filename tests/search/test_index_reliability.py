@@ -14,6 +14,7 @@ from whoosh import index as whoosh_index
 
 from kb import create_app, search
 from kb.extensions import db
+from kb.filters import Filters
 from kb.models import IndexChange, Status
 from kb.search import SearchParams, fastpath
 from kb.services.cases import delete_case, save_case, set_status
@@ -22,7 +23,7 @@ WORKER = Path(__file__).with_name("worker.py")
 
 
 def _slugs(q: str = "", **filters) -> list[str]:
-    result = search.search(SearchParams(q=q, per_page=100, **filters))
+    result = search.search(SearchParams(q=q, per_page=100, filters=Filters(**filters)))
     return [hit.case.slug for hit in result.hits]
 
 

@@ -165,6 +165,24 @@ def test_serving_refuses_a_dev_key_and_per_process_limits(env, workers, refused,
     assert len(warn) == len(warned) and all(w in m for w, m in zip(warned, warn, strict=True))
 
 
+@pytest.mark.parametrize("worker_class", ["gthread", "gevent"])
+def test_serving_refuses_threaded_workers(worker_class):
+    env = {"KB_SECRET_KEY": "s", "KB_BASE_URL": "https://kb.example.se"}
+    refuse, _ = startup_problems(env, 1, worker_class)
+    assert len(refuse) == 1 and worker_class in refuse[0] and "SIGSEGV" in refuse[0]
+    assert startup_problems(env, 1, "sync") == ([], [])
+
+
+@pytest.mark.slow
+def test_kb_serve_refuses_threads(tmp_path):
+    """gunicorn makes threads > 1 a gthread worker, whatever the worker class says."""
+    env = _production_env(tmp_path, KB_SECRET_KEY="s", KB_BASE_URL="https://kb.example.se",
+                          KB_WORKERS="1", KB_THREADS="4", KB_BIND="127.0.0.1:9")
+    result = _kb(env, "serve")
+    assert result.returncode == 1 and "gthread" in result.stderr and "SIGSEGV" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_", "FLASK_"))}
     return {**env, "KB_INSTANCE_PATH": str(tmp_path),

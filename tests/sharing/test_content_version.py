@@ -10,6 +10,7 @@ import yaml
 from kb import create_app, search
 from kb.caching import release_token
 from kb.extensions import db
+from kb.filters import Filters
 from kb.models import IndexChange, User
 from kb.models.content import current
 from kb.search import SearchParams
@@ -52,9 +53,9 @@ def test_load_reference_renames_reach_pages_validators_and_the_index(app, client
     assert "Upplands län" in after.get_data(as_text=True)
     assert "Barnets bästa först" in after.get_data(as_text=True)
     search.sync_index()
-    found = search.search(SearchParams(counties=("Upplands län",)))
+    found = search.search(SearchParams(filters=Filters(counties=("Upplands län",))))
     assert [hit.case.slug for hit in found.hits] == ["bka-budget"]
-    assert search.search(SearchParams(counties=("Uppsala län",))).total == 0
+    assert search.search(SearchParams(filters=Filters(counties=("Uppsala län",)))).total == 0
 
 
 def test_reloading_unchanged_reference_data_changes_nothing(app, cases):

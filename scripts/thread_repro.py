@@ -8,9 +8,10 @@ the threads keep reading the index files. ``--no-exclusive`` undoes the fix (the
 by one thread at a time, IndexStore.exclusive in kb/search/store.py).
 
 Found on 2 December 2026 (2 cores, load ~20), 100 requests per thread:
-- without the fix, fast path on: SIGSEGV in 5 of 8 runs (pymalloc heap corruption, found
-  later in SQLAlchemy, Jinja or numpy code), with pure-Python SQLAlchemy too; every run had
-  15–50 ``UnpicklingError`` 500s (Whoosh's readers share a file position between threads);
+- without the fix, fast path on: SIGSEGV in 14 of 20 runs (pymalloc heap corruption, found
+  later in SQLAlchemy, Jinja or numpy code), with pure-Python SQLAlchemy too (2 of 3); every
+  run had 15–50 ``UnpicklingError`` 500s (Whoosh's readers share a file position between
+  threads). Without the committer thread (warm caches): no crash in 4 runs;
 - without the fix, ``--public-api`` (KB_SEARCH_FAST_PATH=0): no SIGSEGV in 6 runs, 50–120 500s;
 - with the fix: no crash and no error in 6 runs.
 Exit status: 0 when every request answered 200 or 400.

@@ -129,7 +129,9 @@ _BLOCK_LENGTH = struct.Struct("!i")
 _VALUES = b"c_codecs\nencode\n"
 
 
-def _leaf_matcher(reader: Any, field: str, text: str) -> Any:
+def leaf_matcher(reader: Any, field: str, text: str) -> Any:
+    """The term's matcher in one segment, deleted documents included (segments outlive
+    commits; deletions are applied per commit). Also the public-API path's (kb.search.scoring)."""
     matcher = reader.postings(field, text)
     while hasattr(matcher, "child"):  # the filter that hides deleted documents
         matcher = matcher.child
@@ -182,7 +184,7 @@ def postings(reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray
     """Doc numbers (int32) and frequencies (float32) of a term in one segment, deleted
     documents included, decoded block by block with numpy (Whoosh's own reader spends most
     of its time on positions we don't use). None if not a W3 list as expected."""
-    matcher = _leaf_matcher(reader, field, text)
+    matcher = leaf_matcher(reader, field, text)
     if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:
         return None
     layout = _block_layout(matcher)
@@ -256,7 +258,7 @@ def positions(reader: Any, field: str, text: str, ids: np.ndarray, wanted: np.nd
     ``wanted``: (doc number, position) of every occurrence, in posting order. ``ids`` are
     the term's postings in this segment, deleted documents included. None if the
     postings are not W3 blocks as expected."""
-    matcher = _leaf_matcher(reader, field, text)
+    matcher = leaf_matcher(reader, field, text)
     if not isinstance(matcher, W3LeafMatcher) or matcher._byteids:
         return None
     raw = _raw_blocks(matcher, wanted)

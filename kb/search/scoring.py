@@ -100,15 +100,6 @@ class Matches:
 NO_MATCHES = Matches(np.empty(0, np.int32), np.empty(0, np.float64))
 
 
-def _leaf_matcher(reader: AnyType, field: str, text: str) -> AnyType:
-    """The term's matcher in one segment, deleted documents included (segments outlive
-    commits; deletions are applied per commit)."""
-    matcher = reader.postings(field, text)
-    while hasattr(matcher, "child"):  # the filter that hides deleted documents
-        matcher = matcher.child
-    return matcher
-
-
 def _leaf_postings(reader: AnyType, field: str, text: str, fast: bool) -> tuple[np.ndarray, np.ndarray]:
     """Doc numbers and term frequencies of one segment (deleted documents included)."""
     if (field, text) not in reader:
@@ -117,7 +108,7 @@ def _leaf_postings(reader: AnyType, field: str, text: str, fast: bool) -> tuple[
         found = fastpath.postings(reader, field, text)
         if found is not None:
             return found
-    matcher = _leaf_matcher(reader, field, text)
+    matcher = fastpath.leaf_matcher(reader, field, text)
     matcher.reset()  # the filter may have moved it past leading deleted documents
     ids, weights = array("i"), array("f")
     while matcher.is_active():
@@ -131,7 +122,7 @@ def _leaf_positions(reader: AnyType, field: str, text: str,
                     wanted: set[int]) -> tuple[np.ndarray, np.ndarray]:
     """(doc number, position) of every occurrence of ``text`` in the ``wanted`` documents,
     in posting order, through Whoosh's matcher."""
-    matcher = _leaf_matcher(reader, field, text)
+    matcher = fastpath.leaf_matcher(reader, field, text)
     matcher.reset()
     docs: list[int] = []
     pos: list[int] = []

@@ -164,6 +164,7 @@ def improper_answer(path: str, status: int, headers: dict[str, str], body: bytes
 class Outage:
     down_seconds: float = 0.0
     recovery_seconds: float = 0.0
+    before: collections.Counter = field(default_factory=collections.Counter)
     during: collections.Counter = field(default_factory=collections.Counter)
     after: collections.Counter = field(default_factory=collections.Counter)
     improper: collections.Counter = field(default_factory=collections.Counter)
@@ -204,11 +205,17 @@ def database_outage(site: Site, down: float = 5.0, after: float = 10.0) -> Outag
                                 "at": round(time.monotonic() - started, 2)})
                 elif phase[0] == "after":
                     outage.after[str(status)] += 1
+                else:
+                    outage.before[str(status)] += 1
 
     readers = [threading.Thread(target=reader, daemon=True) for _ in range(4)]
     for thread in readers:
         thread.start()
-    time.sleep(2)
+    # Only once the site answers readers again (workers replaced by the kill -9 rounds warm
+    # up slowly on a busy machine): else the outage can pass while no request reaches a worker.
+    deadline = time.monotonic() + 120
+    while sum(outage.before.values()) < 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
     started = time.monotonic()
     site.cluster.stop()
     phase[0] = "down"

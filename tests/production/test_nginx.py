@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import json
 import ssl
 import time
 import urllib.request
@@ -12,7 +13,7 @@ import urllib.request
 import pytest
 
 from tests.production.nginx import SERVER_NAME, Nginx
-from tests.production.servers import Browser, Server, create_user
+from tests.production.servers import Browser, Server, create_user, free_port
 
 pytestmark = pytest.mark.slow
 PASSWORD = "Mikrocache-i-nginx-2026"
@@ -129,3 +130,29 @@ def test_requests_for_other_hosts_are_dropped(site):
     response = plain.getresponse()
     assert response.status == 301
     assert response.headers["Location"] == f"https://{SERVER_NAME}/exempel"
+
+
+def test_when_the_app_cannot_answer_readers_get_a_swedish_503_not_nginxs_page(tmp_path):
+    """gunicorn stopped or restarting and nothing cached: nginx's own 502 would be English and
+    say nothing; the shipped configuration answers as the app does during an outage."""
+    nginx = Nginx(free_port(), tmp_path / "nginx").start()  # nothing listens upstream
+    try:
+        for path, kind in (("/exempel/42", "text/html"), ("/sok?q=skola", "text/html"),
+                           ("/api/v1/cases", "application/json")):
+            status, headers, body = nginx.get(path)
+            assert status == 503, path
+            assert headers["Content-Type"].startswith(kind), headers["Content-Type"]
+            assert headers["Retry-After"] == "30"
+            assert headers["Cache-Control"] == "no-store"
+            for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                         "Strict-Transport-Security"):
+                assert name in headers, (path, name)
+            text = body.decode("utf-8")
+            if kind == "application/json":
+                assert "tillfälligt otillgänglig" in json.loads(text)["error"]["message"]
+            else:
+                assert '<html lang="sv">' in text and "tillfälligt otillgänglig" in text
+        status, _, _ = nginx.get("/_kb/otillganglig.html")  # internal: never served as a page
+        assert status == 404
+    finally:
+        nginx.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import NoReturn
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from markupsafe import escape
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -68,7 +68,28 @@ def error_response(code: int, message: str | None = None, kept: list[tuple[str, 
         return FALLBACK_PAGE.format(title=escape(title), message=escape(text)), code
 
 
+def end_session(exc: BaseException | None) -> None:
+    """End the request's database session even when its connection died after the answer
+    was made (the database stopped between the commit and the end of the request).
+
+    Flask-SQLAlchemy's own teardown would ROLLBACK on the dead connection and raise, and
+    gunicorn would turn the finished answer (a saved case's redirect) into a bare 500.
+    Registered after ``db.init_app``, so it runs before that teardown, which then finds
+    nothing left to do.
+    """
+    from kb.extensions import db
+
+    try:
+        db.session.close()
+    except SQLAlchemyError as error:
+        where = request.path if has_request_context() else "a command"
+        log.warning("database connection lost at the end of %s: %s", where, type(error).__name__)
+        db.session().invalidate()  # drops the connection without talking to the server
+
+
 def init_app(app: Flask) -> None:
+    app.teardown_appcontext(end_session)
+
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         description = exc.description if getattr(exc, "kb_message", False) else None

@@ -528,7 +528,8 @@ def join(writer: SegmentWriter, segment: Callable[[], Any]) -> None:
     """Commit the segment that ``segment()`` returns (built by :func:`build_segment` on the
     same index) with ``writer``, as if its documents had been added before ``writer``'s.
     It is asked for once ``writer``'s own segment is written, so both are written at once."""
-    assert isinstance(writer, _SegmentWriter)
+    if not can_join(writer):  # callers ask can_join() first; this is a bug, not bad input
+        raise TypeError(f"a segment cannot join a {type(writer).__name__}")
     writer._kb_built_elsewhere.append(segment)
 
 

@@ -160,7 +160,10 @@ def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
         search.sync_index()
         db.session.remove()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # One request at a time, as a gunicorn sync worker serves: the app is not made for
+    # threads (kb/serving.py refuses threaded workers; a threaded server here crashed a
+    # test process with heap corruption).
+    server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"

@@ -42,7 +42,10 @@ class PluggableServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        # One request at a time, as a gunicorn sync worker serves: the app is not made for
+        # threads (kb/serving.py refuses threaded workers; a threaded server here crashed a
+        # test process with heap corruption).
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=False)
         self.port = self._server.server_port
         accept = self._server.get_request
 

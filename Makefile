@@ -51,7 +51,9 @@ run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
 # the search corpus, the browser) run in the SQLite pass only (--only-db-tests); pytest-xdist
 # spreads the tests over the cores. Both passes run even when the first fails; exit 5
 # (nothing collected) is not a failure of a pass.
-PYTEST_PARALLEL ?= -n auto --dist loadgroup
+# A test process that crashes ends the run at once: it is a defect to fix, and xdist's loadgroup
+# scheduling was seen to wait forever after replacing a crashed worker.
+PYTEST_PARALLEL ?= -n auto --dist loadgroup --max-worker-restart=0
 PYTEST_REPORT ?= --durations=25
 PYTEST = $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_REPORT)
 

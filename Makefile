@@ -52,7 +52,8 @@ run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
 # spreads the tests over the cores. Both passes run even when the first fails; exit 5
 # (nothing collected) is not a failure of a pass.
 # A test process that crashes ends the run at once: it is a defect to fix, and xdist's loadgroup
-# scheduling was seen to wait forever after replacing a crashed worker.
+# scheduling was seen to wait forever after replacing a crashed worker. Its stacks, the crashing
+# thread's first, are printed last (tests/crashes.py), where the tail of a CI log shows them.
 PYTEST_PARALLEL ?= -n auto --dist loadgroup --max-worker-restart=0
 PYTEST_REPORT ?= --durations=25
 PYTEST = $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_REPORT)
@@ -68,16 +69,17 @@ SECURITY_LINT = $(BIN)/bandit -q -c pyproject.toml -r kb migrations scripts wsgi
 
 test: $(VENV)/.locked-test $(VENV)/.locked-browser browser-deps ## Whole suite on SQLite and PostgreSQL, ruff, bandit and the type checker (< 6 min)
 	$(LINT)
-	@status=0; out=$$(mktemp -d); \
+	@status=0; out=$$(mktemp -d); export KB_TEST_CRASH_REPORT=$$out/crashes; \
 	{ nice $(TYPECHECK) >$$out/typecheck 2>&1; echo $$? >$$out/typecheck.rc; \
 	  nice $(SECURITY_LINT) >$$out/bandit 2>&1; echo $$? >$$out/bandit.rc; } & lint=$$!; \
 	$(PYTEST) --db=sqlite || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
 	wait $$lint; \
 	for tool in typecheck bandit; do \
 	  cat $$out/$$tool; [ "$$(cat $$out/$$tool.rc)" = 0 ] || { echo "$$tool failed"; status=1; }; \
-	done; rm -rf $$out; \
+	done; \
 	$(PYTEST) --db=postgresql --only-db-tests || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
-	exit $$status
+	if [ -s $$out/crashes ]; then echo "=== a test process died in C code ==="; cat $$out/crashes; fi; \
+	rm -rf $$out; exit $$status
 
 check: $(VENV)/.locked-test ## Ruff, the type checker and the fast tests on SQLite (< 60 s): while you work
 	$(LINT)

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_CASES = ROOT / "tests" / "fixtures" / "contract_cases"
 SEED_CASES = ROOT / "seed_data" / "cases"
 
+pytest_plugins = ["tests.crashes"]
+
 
 def pytest_addoption(parser):
     parser.addoption(

@@ -44,8 +44,10 @@ db: $(VENV)/.locked-runtime ## Migrate the database and import seed_data/ (idemp
 	$(BIN)/kb db upgrade
 	$(BIN)/kb import seed_data/cases
 
+# One request at a time, as a gunicorn sync worker serves: the app's code is not made for
+# several threads of one process (kb/serving.py refuses threaded workers).
 run: db ## Set up, migrate, import seed_data/ and serve on http://127.0.0.1:5000
-	$(BIN)/kb run --host 127.0.0.1 --port 5000
+	$(BIN)/kb run --host 127.0.0.1 --port 5000 --without-threads
 
 # The suite runs once per database. Tests that do not touch the database (analysis, markup,
 # the search corpus, the browser) run in the SQLite pass only (--only-db-tests); pytest-xdist

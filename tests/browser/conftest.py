@@ -111,7 +111,8 @@ class LiveServer:
         return self.url + path
 
     def mails(self) -> list[str]:
-        """The mails the server wrote to its log so far (development: no mail server)."""
+        """The mails the server wrote to its log so far (development: no mail server), each
+        from its body to the next mail (later log lines included)."""
         marker = "it would have said:\n"
         return [part.split("\n\n", 1)[-1] for part in self.served.log().split(marker)[1:]]
 

@@ -6,19 +6,31 @@ from __future__ import annotations
 import http.client
 import http.cookiejar
 import json
+import os
 import ssl
 import time
 import urllib.request
 
 import pytest
 
-from tests.production.nginx import SERVER_NAME, Nginx
+from tests.databases import in_ci
+from tests.production.nginx import NGINX, SERVER_NAME, Nginx
 from tests.production.servers import Browser, Server, create_user, free_port
 
 pytestmark = pytest.mark.slow
 PASSWORD = "Mikrocache-i-nginx-2026"
 TTL = 2.0  # deploy/nginx/kunskapsbanken.conf: proxy_cache_valid
 ANONYMOUS_MARK = "Logga in för redaktörer"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _nginx_installed() -> None:
+    """Skips with the reason where nginx is missing; fails in CI, where it must run."""
+    if not os.access(NGINX, os.X_OK):
+        reason = f"the nginx tests need Debian's nginx at {NGINX}: run `make browser-deps`"
+        if in_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

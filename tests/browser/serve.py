@@ -12,6 +12,7 @@ serves one request at a time; and a server that is stopped is gone with all its 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -31,6 +32,12 @@ def main(config_path: str, port: str) -> None:
     server = make_server("127.0.0.1", int(port), app, threaded=False)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    parent = os.getppid()
+
+    def end_with_the_tests() -> None:  # called between requests: no orphan if pytest dies
+        if os.getppid() != parent:
+            sys.exit(0)
+    server.service_actions = end_with_the_tests  # type: ignore[method-assign]
     print(server.server_port, flush=True)
     server.serve_forever()
 

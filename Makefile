@@ -24,8 +24,12 @@ $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --prefix $(VENV) uv==$(UV_VERSION)
 
-$(VENV)/.locked-runtime: requirements/runtime.txt pyproject.toml | $(UV)
-	$(UV_INSTALL) --require-hashes -r requirements/runtime.txt
+# SQLAlchemy is built from its source without its optional Cython extensions (a pure-Python
+# install, which its setup supports): with them (2.1.9's wheels) a test process's heap was
+# corrupted and it died of SIGSEGV in later, unrelated code (stop 19; tests/test_install.py).
+$(VENV)/.locked-runtime: requirements/runtime.txt pyproject.toml Makefile | $(UV)
+	DISABLE_SQLALCHEMY_CEXT=1 $(UV_INSTALL) --require-hashes --no-binary sqlalchemy \
+	  --reinstall-package sqlalchemy -r requirements/runtime.txt
 	$(UV_INSTALL) --no-deps -e .
 	touch $@
 

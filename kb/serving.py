@@ -16,7 +16,6 @@ from typing import TextIO
 import click
 from flask import Flask
 from gunicorn import glogging
-from sqlalchemy.util import has_compiled_ext
 
 from kb import ROOT
 from kb.logging_setup import TEXT_FORMAT, JsonFormatter, configure_logging, log_format, scrub_tokens
@@ -50,12 +49,6 @@ def startup_problems(env: Mapping[str, str], workers: int,
         refuse.append(f"Arbetsprocesser av typen {worker_class} (KB_WORKER_CLASS, KB_THREADS) används inte: "
                       "flera samtidiga förfrågningar i en process kraschade den (SIGSEGV). "
                       "Use sync workers (KB_WORKER_CLASS=sync, KB_THREADS=1) and more KB_WORKERS.")
-    if has_compiled_ext():
-        # Their compiled modules corrupted a test process's heap (SIGSEGV later, elsewhere).
-        warn.append("SQLAlchemy körs med sina kompilerade tillägg (Cython); Kunskapsbanken installerar "
-                    "den utan dem, för med dem kraschade processer (SIGSEGV). Install it as the "
-                    "Makefile does: DISABLE_SQLALCHEMY_CEXT=1 pip install --no-binary sqlalchemy "
-                    "-r requirements/runtime.txt")
     dev = env.get("KB_DEV") == "1"
     if not env.get("KB_SECRET_KEY"):
         refuse.append("KB_SECRET_KEY saknas: kb serve använder aldrig utvecklingsnyckeln. "

@@ -173,13 +173,6 @@ def test_serving_refuses_threaded_workers(worker_class):
     assert startup_problems(env, 1, "sync") == ([], [])
 
 
-def test_serving_warns_when_sqlalchemy_runs_its_compiled_extensions(monkeypatch):
-    env = {"KB_SECRET_KEY": "s", "KB_BASE_URL": "https://kb.example.se"}
-    monkeypatch.setattr("kb.serving.has_compiled_ext", lambda: True)
-    refuse, warn = startup_problems(env, 1)
-    assert refuse == [] and len(warn) == 1 and "DISABLE_SQLALCHEMY_CEXT=1" in warn[0]
-
-
 @pytest.mark.slow
 def test_kb_serve_refuses_threads(tmp_path):
     """gunicorn makes threads > 1 a gthread worker, whatever the worker class says."""

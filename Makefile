@@ -68,9 +68,10 @@ TYPECHECK = $(BIN)/mypy
 # The type checker and bandit (one core each, ~15 s) run beside the SQLite pass, which leaves
 # a core idle now and then (servers starting, tests waiting on events); their output follows it.
 # The browser tests run in a process of their own, after the SQLite pass: a process that had
-# driven Chromium through Playwright's sync API (greenlet switches C stacks) later died of heap
+# driven Chromium through Playwright's sync API (which runs on greenlet) later died of heap
 # corruption in unrelated tests (ci3, stop 19, ci5; reproduced here in 14 of 32 single-process
-# runs of browser tests followed by tests/core); no process without browser tests has died.
+# runs of browser tests followed by tests/core; the faulty C code is not pinned down). No
+# process without browser tests has died, and none died within the browser tests.
 SECURITY_LINT = $(BIN)/bandit -q -c pyproject.toml -r kb migrations scripts wsgi.py gunicorn.conf.py
 
 test: $(VENV)/.locked-test $(VENV)/.locked-browser browser-deps ## Whole suite on SQLite and PostgreSQL, ruff, bandit and the type checker (< 6 min)

@@ -8,16 +8,16 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from kb import create_app
 from kb.extensions import db
-
-from .serve import ServedApp
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_CASES = ROOT / "seed_data" / "cases"
@@ -96,25 +96,14 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @dataclass
 class LiveServer:
-    """The app served over HTTP on 127.0.0.1 (:class:`ServedApp`), an app on the same database
-    and index for the tests' own reads and writes, and facts about its data for the tests."""
+    """The app served over HTTP on 127.0.0.1, with facts about its data for the tests."""
 
-    served: ServedApp
+    url: str
     app: object
     sample: dict = field(default_factory=dict)
 
-    @property
-    def url(self) -> str:
-        return self.served.url
-
     def __call__(self, path: str) -> str:
         return self.url + path
-
-    def mails(self) -> list[str]:
-        """The mails the server wrote to its log so far (development: no mail server), each
-        from its body to the next mail (later log lines included)."""
-        marker = "it would have said:\n"
-        return [part.split("\n\n", 1)[-1] for part in self.served.log().split(marker)[1:]]
 
 
 def _prepare_data() -> dict:
@@ -145,16 +134,6 @@ def _prepare_data() -> dict:
     }
 
 
-BROWSER_CONFIG = {
-    "SECRET_KEY": "browser-tests",
-    "WTF_CSRF_ENABLED": True,  # forms are submitted as a person would, token and all
-    # The suite posts forms from one address many times; the limits have their own tests.
-    "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
-    "LOGIN_LIMIT_ADDRESS": "1000 per minute",
-    "SUGGEST_LIMIT": "1000 per minute",
-}
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
     """The app on a free port, on a temporary copy of the database with the seed cases."""
@@ -163,9 +142,16 @@ def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
 
     tmp = tmp_path_factory.mktemp("live")
     shutil.copy(migrated_db, tmp / "kb.sqlite3")
-    config = {**BROWSER_CONFIG, "DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
-              "INDEX_DIR": str(tmp / "index")}
-    app = create_app(config)
+    app = create_app({
+        "DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
+        "INDEX_DIR": str(tmp / "index"),
+        "SECRET_KEY": "browser-tests",
+        "WTF_CSRF_ENABLED": True,  # forms are submitted as a person would, token and all
+        # The suite posts forms from one address many times; the limits have their own tests.
+        "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
+        "LOGIN_LIMIT_ADDRESS": "1000 per minute",
+        "SUGGEST_LIMIT": "1000 per minute",
+    })
     with app.app_context():
         import_paths([SEED_CASES])
         db.session.commit()
@@ -173,11 +159,16 @@ def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
         db.session.commit()
         search.sync_index()
         db.session.remove()
-    served = ServedApp(config, tmp / "server")
-    served.start()
-    app.config["BASE_URL"] = served.url
-    yield LiveServer(served=served, app=app, sample=sample)
-    served.stop()
+
+    # One request at a time, as a gunicorn sync worker serves: the app is not made for
+    # threads (kb/serving.py refuses threaded workers).
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(url=app.config["BASE_URL"], app=app, sample=sample)
+    server.shutdown()
+    thread.join(timeout=10)
     with app.app_context():
         db.engine.dispose()
 

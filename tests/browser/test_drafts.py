@@ -3,17 +3,19 @@
 expired login – costs nothing, and only a successful save removes the draft."""
 from __future__ import annotations
 
-import json
+import contextlib
 import re
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
+from werkzeug.serving import make_server
 
 from kb import search
 from kb.extensions import db
 
 from .helpers import expect, log_in
-from .serve import ServedApp
 
 # Accounts of their own: these tests log in and out, and a login ends the account's other
 # sessions (the page audits keep theirs).
@@ -22,6 +24,53 @@ DRAFTER = {"email": "utkast@example.se", "password": "Utkast-losen-2026", "name"
 COLLEAGUE = {"email": "kollega@example.se", "password": "Kollega-losen-2026",
              "name": "Kalle Kollega", "role": "reviewer"}
 NOTICE_HEADING = "Det finns ett utkast som inte är sparat"
+
+
+class PluggableServer:
+    """The live server's app on a port of its own, which a test can pull out and put back
+    (the same port, so the browser's storage for the origin is the same)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.port = 0
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self._connections: list[socket.socket] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        # One request at a time, as a gunicorn sync worker serves: the app is not made for
+        # threads (kb/serving.py refuses threaded workers).
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=False)
+        self.port = self._server.server_port
+        accept = self._server.get_request
+
+        def get_request():  # remembered, so that stop() also ends kept-alive connections
+            connection, address = accept()
+            self._connections.append(connection)
+            return connection, address
+        self._server.get_request = get_request
+        self._thread = threading.Thread(target=self._server.serve_forever, name="pluggable-server",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Nothing listens on the port any more: connections are refused, as when the
+        server or the network is gone."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=30)
+        self._server = None
+        # The browser would otherwise send the next request over a connection kept alive.
+        for connection in self._connections:
+            with contextlib.suppress(OSError):  # already closed
+                connection.shutdown(socket.SHUT_RDWR)
+        self._connections.clear()
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +104,8 @@ def _case(title: str) -> dict:
 
 
 @pytest.fixture
-def pluggable_server(live_server, tmp_path) -> Iterator[ServedApp]:
-    """The live server's app on a port of its own, which a test can pull out and put back."""
-    server = ServedApp(json.loads(live_server.served.config_path.read_text(encoding="utf-8")),
-                       tmp_path / "pluggable")
+def pluggable_server(live_server) -> Iterator[PluggableServer]:
+    server = PluggableServer(live_server.app)
     server.start()
     yield server
     server.stop()

@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,13 +135,13 @@ def _prepare_data() -> dict:
     }
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
-    """The app on a free port, on a temporary copy of the database with the seed cases."""
+@contextmanager
+def serve_site(tmp: Path, migrated_db: Path) -> Iterator[LiveServer]:
+    """The app on a free port of 127.0.0.1, on a copy of the migrated database in ``tmp``
+    with the seed cases, its own index, and the users and facts of :func:`_prepare_data`."""
     from kb import search
     from kb.services.importer import import_paths
 
-    tmp = tmp_path_factory.mktemp("live")
     shutil.copy(migrated_db, tmp / "kb.sqlite3")
     app = create_app({
         "DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}",
@@ -171,6 +172,13 @@ def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
     thread.join(timeout=10)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, migrated_db) -> Iterator[LiveServer]:
+    """The site most browser tests share (tests/browser/test_drafts.py has its own)."""
+    with serve_site(tmp_path_factory.mktemp("live"), migrated_db) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

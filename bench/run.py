@@ -258,20 +258,15 @@ def corpus_app(folder: Path):
     """An app whose database and index hold the relevance corpus."""
     from flask_migrate import upgrade
 
-    from kb import create_app, search
-    from kb.extensions import db
-    from kb.services.cases import save_case
-    from tests.search.relevance import load_cases
+    from kb import create_app
+    from tests.search.relevance import save_and_index_corpus
 
     folder.mkdir(parents=True)
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
                       "INDEX_DIR": str(folder / "index")})
     with app.app_context():
         upgrade()
-        for data in load_cases():
-            save_case(data)
-        db.session.commit()
-        search.sync_index()
+        save_and_index_corpus()
     return app
 
 

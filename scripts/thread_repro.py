@@ -45,16 +45,11 @@ def build(base: Path, fast_path: bool):
     if fresh:
         from flask_migrate import upgrade
 
-        from kb import search
-        from kb.services.cases import save_case
-        from tests.search.relevance import load_cases
+        from tests.search.relevance import save_and_index_corpus
 
         with app.app_context():
             upgrade()
-            for data in load_cases():
-                save_case(data)
-            db.session.commit()
-            search.sync_index()
+            save_and_index_corpus()
             db.session.remove()
     return app
 

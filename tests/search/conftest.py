@@ -13,7 +13,7 @@ import pytest
 from kb import create_app
 from kb.extensions import db
 from kb.search import EXTENSION, fastpath
-from tests.search.relevance import load_cases
+from tests.search.relevance import save_and_index_corpus
 
 APPS = ("app", "corpus_app")
 
@@ -47,17 +47,12 @@ def corpus_app(tmp_path_factory, migrated_db):
     shutil.copy(migrated_db, base / "kb.sqlite3")
     app = create_app({"DATABASE_URL": f"sqlite:///{base / 'kb.sqlite3'}",
                       "INDEX_DIR": str(base / "index"), "SERVER_NAME": "kb.test"})
-    from kb import search
-    from kb.services.cases import save_case
     from kb.services.reference import load_reference_data, reference_loaded
 
     with app.app_context():
         if not reference_loaded():
             load_reference_data()
-        for data in load_cases():
-            save_case(data)
-        db.session.commit()
-        search.sync_index()
+        save_and_index_corpus()
         db.session.remove()
     return app
 

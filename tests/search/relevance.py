@@ -19,6 +19,19 @@ def load_cases() -> list[dict]:
     return cases
 
 
+def save_and_index_corpus() -> None:
+    """Save the corpus's cases in the current app's database and index them (in an app
+    context, on a migrated database)."""
+    from kb import search
+    from kb.extensions import db
+    from kb.services.cases import save_case
+
+    for data in load_cases():
+        save_case(data)
+    db.session.commit()
+    search.sync_index()
+
+
 def load_queries() -> list[dict]:
     return yaml.safe_load((CORPUS / "queries.yaml").read_text(encoding="utf-8"))
 

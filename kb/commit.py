@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from flask import Flask, Response, after_this_request, current_app, has_request_context
+from flask import Flask, current_app, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb import search
+from kb.after_response import after_response
 from kb.extensions import db
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,8 @@ def commit_and_index() -> None:
 
     The change is safe once committed: the change log keeps the index work. In a request
     the index is brought up to date after the response has been sent (the editor does not
-    wait for Whoosh) and without waiting for the writer lock: whoever holds it looks again
+    wait for Whoosh; before it on the development server, kb/after_response.py) and without
+    waiting for the writer lock: whoever holds it looks again
     before it lets go, and ``kb index follow`` applies anything left within a second.
     Elsewhere (the CLI) it is done at once, waiting for the lock.
     """
@@ -27,12 +29,7 @@ def commit_and_index() -> None:
     if not has_request_context():
         _sync(wait=True)
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    @after_this_request
-    def index_after_response(response: Response) -> Response:
-        response.call_on_close(partial(_sync_in, app))
-        return response
+    after_response(partial(_sync_in, current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
 def _sync_in(app: Flask) -> None:

@@ -27,6 +27,7 @@ from flask_login import current_user, login_user, logout_user
 from limits import RateLimitItem
 from limits import parse as parse_limit
 
+from kb.after_response import after_response
 from kb.auth import safe_next_url
 from kb.editor import auth_bp
 from kb.editor.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
@@ -203,11 +204,10 @@ def forgot_password():
     # told an attacker which addresses have accounts).
     flash("Om adressen har ett konto hos oss har vi skickat en länk för att välja nytt lösenord. "
           f"Länken gäller i {current_app.config['RESET_TOKEN_HOURS']} timmar.", "success")
-    response = redirect(url_for("auth.login"))
-    response.call_on_close(partial(
+    after_response(partial(
         reset_after_response, current_app._get_current_object(),  # type: ignore[attr-defined]
         form.email.data, absolute_url("public.index"), request.remote_addr or ""))
-    return response
+    return redirect(url_for("auth.login"))
 
 
 def reset_after_response(app: Flask, email: str, root_url: str, ip: str) -> None:

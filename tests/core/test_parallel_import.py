@@ -32,6 +32,7 @@ def _stored() -> list[tuple]:
     return [(case_to_data(c), c.body_html, c.version) for c in cases]
 
 
+@pytest.mark.slow  # forks worker processes
 def test_workers_give_the_same_cases(app, tmp_path, monkeypatch, in_workers):
     write_files(generate(60), tmp_path / "cases")
     folders = [tmp_path / "cases", SEED_CASES]
@@ -48,6 +49,7 @@ def test_workers_give_the_same_cases(app, tmp_path, monkeypatch, in_workers):
     assert _stored() == one_by_one
 
 
+@pytest.mark.slow  # forks worker processes
 def test_a_bad_file_read_by_a_worker_is_reported(app, tmp_path, in_workers):
     write_files(generate(5), tmp_path)
     bad = sorted(tmp_path.glob("*.md"))[3]

@@ -57,6 +57,7 @@ def test_empty_database_upgrades_to_a_schema_matching_the_models(empty_app):
     assert schema_differences() == []
 
 
+@pytest.mark.slow  # every revision up and down: ~1 s each
 @pytest.mark.parametrize("start", REVISIONS)
 def test_every_revision_upgrades_to_head_and_downgrades_back(empty_app, start):
     upgrade(revision=start)

@@ -81,6 +81,7 @@ def mix_app(tmp_path_factory, migrated_db):
     return app
 
 
+@pytest.mark.slow  # the whole corpus and query mix, twice
 def test_relevance_corpus_same_on_both_paths(corpus_app):
     with corpus_app.app_context():
         for item in load_queries():
@@ -91,6 +92,7 @@ def test_relevance_corpus_same_on_both_paths(corpus_app):
         db.session.remove()
 
 
+@pytest.mark.slow  # the whole corpus and query mix, twice
 def test_query_mix_same_on_both_paths(mix_app):
     with mix_app.app_context():
         store = mix_app.extensions[EXTENSION]

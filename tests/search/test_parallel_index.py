@@ -17,6 +17,7 @@ from kb.search import EXTENSION, SearchParams, indexer
 from kb.search.schema import TEXT_FIELDS
 from kb.services.importer import import_paths
 
+pytestmark = pytest.mark.slow  # helper processes and a few hundred generated cases
 QUERIES = ("barn", "skolgård trygghet", '"barnets bästa"', "ungdomsråd", "folktandvården", "elevhälsa")
 
 

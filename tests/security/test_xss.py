@@ -116,6 +116,7 @@ def test_the_scanner_catches_the_corpus_when_it_is_not_escaped():
     assert not scan('<a href="https://example.org">ok</a><script src="/static/js/editor.js"></script>')
 
 
+@pytest.mark.slow  # every payload on every page: seconds
 def test_stored_payloads_are_harmless_on_every_page(stored, clients):
     problems: list[str] = []
     anon, admin = clients["anon"], clients["admin"]
@@ -153,6 +154,7 @@ def test_the_markdown_renderer_neutralises_every_payload(once):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow  # every payload on every page: seconds
 @pytest.mark.backend_independent
 def test_payloads_echoed_back_in_forms_and_messages_are_escaped(once, clients, app):
     """Validation errors show what was typed (e.g. 'Okänt län ”…”'): it must stay text."""

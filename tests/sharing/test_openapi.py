@@ -29,6 +29,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, client):
         assert {m.lower() for m in methods} == set(item) - {"parameters"}, path
 
 
+@pytest.mark.slow  # schemathesis: seconds
 @pytest.mark.backend_independent
 def test_the_document_loads_as_openapi(client):
     schema = schemathesis.openapi.from_dict(client.get("/api/v1/openapi.json").get_json())
@@ -43,6 +44,7 @@ def operations(app):
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.mark.slow  # schemathesis: seconds
 def test_api_conforms_to_its_document(app, cases):
     """Every operation, a dozen generated requests each (bounded, derandomised)."""
     search.sync_index()

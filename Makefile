@@ -23,8 +23,8 @@ UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 # The same for our own code, refreshed before each run (only changed files are compiled).
-COMPILE_APP = $(BIN)/python -m compileall -q kb migrations wsgi.py gunicorn.conf.py >/dev/null
-COMPILE_OWN = $(COMPILE_APP) && $(BIN)/python -m compileall -q tests stress bench scripts >/dev/null
+COMPILE_APP = $(BIN)/python -m compileall -q kb migrations wsgi.py gunicorn.conf.py
+COMPILE_OWN = $(COMPILE_APP) && $(BIN)/python -m compileall -q tests stress bench scripts
 
 $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)

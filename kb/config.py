@@ -61,13 +61,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    # Work that follows an answer (the index sync after a save, a password reset's mail) runs
-    # in the WSGI close() call (kb/after_response.py). gunicorn always makes that call.
-    # werkzeug's development server (`make run`) skips it when the browser resets the
-    # connection after a redirect (werkzeug/serving.py, run_wsgi: the read in its finally
-    # raises before close()), so a publish stayed out of the search until the next save.
-    # None: after the answer in production, before it in development mode (127.0.0.1 only).
-    WORK_AFTER_RESPONSE: bool | None = None
     # Whoosh writer lock: how long to wait for another process before leaving the work to it.
     INDEX_LOCK_TIMEOUT = 5.0
     # Search reads Whoosh's files directly (kb/search/fastpath.py); 0: Whoosh's public API only.
@@ -135,7 +128,6 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    WORK_AFTER_RESPONSE = True  # the test client calls close(), as gunicorn does
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -157,8 +149,6 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["PREVIEW_DIR"] = os.path.join(app.instance_path, "previews")
     if not app.config.get("TEMPLATE_CACHE_DIR"):
         app.config["TEMPLATE_CACHE_DIR"] = os.path.join(app.instance_path, "template-cache")
-    if app.config.get("WORK_AFTER_RESPONSE") is None:
-        app.config["WORK_AFTER_RESPONSE"] = not is_dev(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["DATABASE_URL"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -211,8 +211,10 @@ def forgot_password():
 
 
 def reset_after_response(app: Flask, email: str, root_url: str, ip: str) -> None:
-    """Issue and mail a reset link if ``email`` has an active account (runs after the response)."""
-    with app.test_request_context(base_url=root_url, environ_base={"REMOTE_ADDR": ip}):
+    """Issue and mail a reset link if ``email`` has an active account (runs after the response).
+    Its own app context: its own database session and ``g``, also when it runs within the
+    request (kb/after_response.py)."""
+    with app.app_context(), app.test_request_context(base_url=root_url, environ_base={"REMOTE_ADDR": ip}):
         try:
             user = find_user(email)
             if user is None or not user.active:

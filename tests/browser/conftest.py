@@ -152,8 +152,6 @@ def serve_site(tmp: Path, migrated_db: Path) -> Iterator[LiveServer]:
         "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
         "LOGIN_LIMIT_ADDRESS": "1000 per minute",
         "SUGGEST_LIMIT": "1000 per minute",
-        # werkzeug's server, as `make run` serves: it may skip the WSGI close() (kb/config.py).
-        "WORK_AFTER_RESPONSE": False,
     })
     with app.app_context():
         import_paths([SEED_CASES])

@@ -20,10 +20,10 @@ def commit_and_index() -> None:
 
     The change is safe once committed: the change log keeps the index work. In a request
     the index is brought up to date after the response has been sent (the editor does not
-    wait for Whoosh; before it on werkzeug's development server, kb/after_response.py) and without
-    waiting for the writer lock: whoever holds it looks again
-    before it lets go, and ``kb index follow`` applies anything left within a second.
-    Elsewhere (the CLI) it is done at once, waiting for the lock.
+    wait for Whoosh; before it on werkzeug's development server, kb/after_response.py) and
+    without waiting for the writer lock: whoever holds it looks again before it lets go, and
+    ``kb index follow`` applies anything left within a second. Elsewhere (the CLI) it is done
+    at once, waiting for the lock.
     """
     db.session.commit()
     if not has_request_context():

@@ -17,7 +17,8 @@ from tests.databases import in_ci
 from tests.production.nginx import NGINX, SERVER_NAME, Nginx
 from tests.production.servers import Browser, Server, create_user, free_port
 
-pytestmark = pytest.mark.slow
+# What nginx caches and passes on does not depend on the database behind gunicorn: SQLite pass only.
+pytestmark = [pytest.mark.slow, pytest.mark.backend_independent]
 PASSWORD = "Mikrocache-i-nginx-2026"
 TTL = 2.0  # deploy/nginx/kunskapsbanken.conf: proxy_cache_valid
 ANONYMOUS_MARK = "Logga in för redaktörer"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
-import urllib.request
 
 import pytest
 from werkzeug.serving import make_server
@@ -18,6 +17,7 @@ from kb.models import Status
 from kb.services.cases import save_case
 from kb.services.mail import outbox
 from kb.services.users import create_user
+from tests.production.servers import Browser, get
 
 from .fixtures import PASSWORD
 
@@ -51,9 +51,9 @@ def test_on_the_development_server_a_reset_is_mailed_and_the_answer_is_unchanged
 
 
 def _search(base: str, query: str) -> list[str]:
-    url = f"{base}/api/v1/search?{urllib.parse.urlencode({'q': query})}"
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback
-        return [hit["slug"] for hit in json.load(response)["results"]]
+    status, body = get(f"{base}/api/v1/search?{urllib.parse.urlencode({'q': query})}")
+    assert status == 200, body[:300]
+    return [hit["slug"] for hit in json.loads(body)["results"]]
 
 
 @pytest.mark.slow
@@ -77,10 +77,10 @@ def test_a_publish_on_the_development_server_is_searchable_though_close_never_co
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        form = {"email": "granskare@kb.test", "password": PASSWORD}
-        browser.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=30).read()
-        browser.open(f"{base}/redaktion/exempel/{case_id}/status", b"action=publish", timeout=30).read()
+        browser = Browser(base)
+        browser.login("granskare@kb.test", PASSWORD)
+        status, _, _ = browser.open(f"/redaktion/exempel/{case_id}/status", [("action", "publish")])
+        assert status == 200  # after the redirect to the case page
         assert slug in _search(base, "barnbudget")
     finally:
         server.shutdown()

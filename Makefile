@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 # Development mode (a public dev key, http://127.0.0.1:5000) only for `make run` and the tests;
 # `make serve` and everything else need the production settings (README "Drift").
 run test check: export KB_DEV := 1
+# pytest rewrites the asserts of every test module and plugin (~380 modules) in each test
+# process; it caches the result beside the bytecode, unless PYTHONDONTWRITEBYTECODE is set (as
+# on this machine and in CI): then each xdist worker of each pass redid it (~3 s per process).
+test check: export PYTHONDONTWRITEBYTECODE :=
 
 .DEFAULT_GOAL := help
 .PHONY: help run test check lint lock bench bench-mix install db seed clean browser-deps serve stress soak audit

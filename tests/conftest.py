@@ -9,7 +9,7 @@ import pytest
 
 from kb import create_app
 from kb.extensions import db
-from tests import databases
+from tests import databases, shared_app
 
 ROOT = Path(__file__).resolve().parents[1]
 # A copy of ../shared/contract/cases, so the suite runs without shared/ beside the clone.
@@ -136,12 +136,19 @@ def _test_database(request, db_backend, tmp_path_factory):
     return databases.SqliteTestDatabase(request.getfixturevalue("migrated_db"))
 
 
+@pytest.fixture(scope="session")
+def _process_database_dir(tmp_path_factory) -> Path:
+    """Where this process's SQLite tests find their database (one file, replaced per test)."""
+    return tmp_path_factory.mktemp("db")
+
+
 @pytest.fixture
-def database_url(_test_database, tmp_path) -> str:
-    """A migrated database holding only the reference data, on this pass's backend."""
+def database_url(_test_database, _process_database_dir) -> str:
+    """A migrated database holding only the reference data, on this pass's backend. It is the
+    same URL for every test of a process (the shared app's, see tests/shared_app.py)."""
     if isinstance(_test_database, databases.PostgresTestDatabase):
         return _test_database.reset()
-    return _test_database.fresh(tmp_path)
+    return _test_database.fresh(_process_database_dir)
 
 
 @pytest.fixture(scope="module")
@@ -165,14 +172,33 @@ def empty_database_url(request, db_backend, tmp_path):
     schemas.drop(schema)
 
 
+def _app_config(database_url: str, index_dir: Path) -> dict:
+    return {"DATABASE_URL": database_url, "INDEX_DIR": str(index_dir),
+            "SERVER_NAME": "kb.test", "BASE_URL": "http://kb.test"}
+
+
+@pytest.fixture(scope="session")
+def _shared_app(_test_database, _process_database_dir, tmp_path_factory):
+    """The process's app and how it looked when built (tests/shared_app.py)."""
+    if isinstance(_test_database, databases.PostgresTestDatabase):
+        url = _test_database.reset()
+    else:
+        url = _test_database.fresh(_process_database_dir)
+    app = create_app(_app_config(url, tmp_path_factory.mktemp("first-index")))
+    with app.app_context():
+        db.engine.dispose()
+    return app, shared_app.capture(app)
+
+
 @pytest.fixture
-def app(tmp_path, database_url):
-    app = create_app({
-        "DATABASE_URL": database_url,
-        "INDEX_DIR": str(tmp_path / "index"),
-        "SERVER_NAME": "kb.test",
-        "BASE_URL": "http://kb.test",
-    })
+def app(request, _shared_app, database_url, tmp_path):
+    """The app on a fresh database and search index, as ``create_app`` built it (a new one for
+    tests marked ``own_app``)."""
+    app, pristine = _shared_app
+    if request.node.get_closest_marker("own_app"):
+        app = create_app(_app_config(database_url, tmp_path / "index"))
+    else:
+        shared_app.restore(app, pristine, tmp_path / "index")
     with app.app_context():
         yield app
         db.session.remove()

@@ -180,6 +180,12 @@ class SqliteTestDatabase:
         self.template = template
 
     def fresh(self, directory: Path) -> str:
+        """A copy of the template at ``directory/kb.sqlite3``, replacing the last test's file
+        (a new file, so that a connection still open on the old one cannot write into it)."""
         path = directory / "kb.sqlite3"
-        shutil.copy(self.template, path)
+        for leftover in ("-journal", "-wal", "-shm"):  # would be replayed into the new file
+            Path(f"{path}{leftover}").unlink(missing_ok=True)
+        partial = directory / "kb.sqlite3.new"
+        shutil.copy(self.template, partial)
+        os.replace(partial, path)
         return f"sqlite:///{path}"

@@ -130,6 +130,7 @@ def test_unknown_pages_are_a_swedish_404(client, seeded, url):
     assert "Sidan finns inte" in html and '<html lang="sv">' in html
 
 
+@pytest.mark.own_app
 def test_unexpected_error_is_a_swedish_500(app, client):
     @app.get("/boom")
     def boom():

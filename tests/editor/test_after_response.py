@@ -22,6 +22,7 @@ from tests.production.servers import Browser, get
 from .fixtures import PASSWORD
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize(("server", "at_once"), [
     ("Werkzeug/3.1.3", True), ("gunicorn/23.0.0", False), (None, False)])
 def test_the_work_waits_for_close_except_on_the_development_server(app, server, at_once):

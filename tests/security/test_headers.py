@@ -33,6 +33,7 @@ def test_every_response_has_the_security_headers(client, path):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+@pytest.mark.own_app
 def test_error_pages_from_exceptions_have_them_too(client, app):
     @app.get("/boom-for-test")
     def boom():

@@ -1,0 +1,75 @@
+"""The suite's shared app (tests/shared_app.py): what one test does to it, the next never sees."""
+from __future__ import annotations
+
+from kb import create_app
+from kb.extensions import db
+from kb.search import SearchParams, index_status, search
+from kb.services.mail import outbox, send_mail
+from tests import shared_app
+from tests.databases import PostgresTestDatabase
+
+
+def _next_test(app, pristine, test_database, database_dir, index_dir) -> None:
+    """What the fixtures do between two tests."""
+    db.session.remove()
+    db.engine.dispose()
+    if isinstance(test_database, PostgresTestDatabase):
+        test_database.reset()
+    else:
+        test_database.fresh(database_dir)
+    shared_app.restore(app, pristine, index_dir)
+
+
+def _failed_logins(client, times: int) -> list[int]:
+    return [client.post("/login", data={"email": "ingen@kb.test", "password": "fel"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code
+            for _ in range(times)]
+
+
+def test_every_extension_create_app_adds_is_put_back(app):
+    assert set(app.extensions) == set(shared_app.EXTENSIONS)
+
+
+def test_what_a_test_changes_the_next_test_does_not_see(
+        _shared_app, _test_database, _process_database_dir, make_case, tmp_path):
+    app, pristine = _shared_app
+    fresh = create_app({key: pristine.config[key] for key in ("DATABASE_URL", "SERVER_NAME", "BASE_URL")}
+                       | {"INDEX_DIR": str(tmp_path / "fresh")})
+    with fresh.app_context():  # on the same database as the next test's
+        fresh_home = fresh.test_client().get("/")
+        fresh_index = index_status()
+        fresh_index.pop("index")  # the index's own folder
+        db.engine.dispose()
+    shared_app.restore(app, pristine, tmp_path / "this")  # building `fresh` took the rate limiter
+    client = app.test_client()
+    assert _failed_logins(client, 7)[-1] == 429
+    send_mail("a@kb.test", "Ämne", "Text")
+    app.config["STAMP_TTL"] = 3600.0
+    app.config["KB_SOMETHING_NEW"] = "x"
+    app.config["TRUSTED_HOSTS"].append("elak.example")
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: None)
+    make_case(title="Barnbudget i Lekeberg", slug="barnbudget-i-lekeberg")
+    assert client.get("/").headers["ETag"] != fresh_home.headers["ETag"]  # reads the data stamp
+
+    _next_test(app, pristine, _test_database, _process_database_dir, tmp_path / "next")
+    assert set(app.extensions) == set(shared_app.EXTENSIONS)  # no mail outbox, for one
+    with app.app_context():
+        assert app.test_client().get("/").headers["ETag"] == fresh_home.headers["ETag"]
+        index = index_status()
+        assert index.pop("index").startswith(str(tmp_path / "next"))
+        assert index == fresh_index
+        assert app.config == {**fresh.config, "INDEX_DIR": str(tmp_path / "next")}
+        for name in shared_app.HOOKS:
+            assert _shape(getattr(app, name)) == _shape(getattr(fresh, name)), name
+        assert not outbox(app)
+        assert _failed_logins(app.test_client(), 1) == [401]
+        assert search(SearchParams(q="barnbudget")).total == 0
+
+
+def _shape(registry):
+    """A registry's keys and the names of its functions (a fresh app's are new objects)."""
+    if isinstance(registry, dict):
+        return {key: _shape(value) for key, value in registry.items()}
+    if isinstance(registry, list):
+        return [getattr(f, "__qualname__", type(f).__name__) for f in registry]
+    return getattr(registry, "__qualname__", type(registry).__name__)

@@ -185,6 +185,9 @@ def _shared_app(_test_database, _process_database_dir, tmp_path_factory):
     else:
         url = _test_database.fresh(_process_database_dir)
     app = create_app(_app_config(url, tmp_path_factory.mktemp("first-index")))
+    # After its first request Flask refuses setup methods (new rules, hooks) on the app, so a
+    # test that would change the shared app that way fails in any order, not only when first.
+    assert app.test_client().get("/").status_code == 200
     with app.app_context():
         db.engine.dispose()
     return app, shared_app.capture(app)

@@ -4,9 +4,11 @@ Building an app costs ~30 ms of CPU, most of it Werkzeug compiling the URL build
 rule: more than most tests take. So the ``app`` fixture builds one per process and, before each
 test, undoes what a test can change on it (as Indico's suite shares one app): the config, the
 request hooks, the extensions' state (the rate limiter's counters, the data-stamp cache, the
-mail outbox) and the search index, rebuilt from the test's fresh database as at start-up.
-A test cannot add URL rules to it (Flask refuses after the first request): one that needs to
-builds its own app.
+mail outbox), Jinja's globals and filters, and the search index, rebuilt from the test's
+fresh database as at start-up. A test cannot add URL rules or hooks through Flask's setup
+methods (the app has answered a request, so Flask refuses): one that needs to is marked
+``own_app`` and gets an app of its own. One that replaces an attribute of the app without
+monkeypatch makes the next test's set-up fail, naming it.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 from flask import Flask
 
 from kb import search
+from kb.caching import StampCache
 from kb.extensions import limiter
 
 # What ``create_app`` puts in ``app.extensions``, and how each is put back. A new entry must be
@@ -29,7 +32,7 @@ EXTENSIONS = {
     "csrf": "settings only",
     "limiter": "re-bound to the app: fresh counters, the app's config",
     search.EXTENSION: "a new store on the test's own index folder, built from the database",
-    "kb_stamp_cache": "forgotten",
+    "kb_stamp_cache": "a new one (a test may have changed its ttl)",
     "kb_build_token": "a string",
     "kb_preview_fonts": "a path",
     "kb_migrations_head": "a string",
@@ -48,6 +51,8 @@ class Pristine:
     config: dict[str, Any]
     hooks: dict[str, Any]
     extensions: dict[str, Any]
+    jinja: dict[str, dict[str, Any]]
+    attributes: dict[str, Any]  # the app's own attributes, by identity
 
 
 def _copy_registry(value: Any) -> Any:
@@ -62,25 +67,42 @@ def _copy_registry(value: Any) -> Any:
     return value
 
 
+def _refill(target: dict | list, source: dict | list) -> None:
+    """Make ``target`` hold what ``source`` holds, keeping ``target`` itself (compiled
+    templates and Flask keep references to these)."""
+    if isinstance(target, list):
+        target[:] = source
+    else:
+        target.clear()
+        target.update(source)
+
+
 def capture(app: Flask) -> Pristine:
+    env = app.jinja_env
     return Pristine(
         config=copy.deepcopy(dict(app.config)),
         hooks={name: _copy_registry(getattr(app, name)) for name in HOOKS},
         extensions=dict(app.extensions),
+        jinja={"globals": dict(env.globals), "filters": dict(env.filters), "tests": dict(env.tests)},
+        attributes=dict(vars(app)),
     )
 
 
 def restore(app: Flask, pristine: Pristine, index_dir: Path) -> None:
     """Put ``app`` back as built, with its search index in ``index_dir`` (empty or absent),
     built from the database that the app's URL now holds."""
-    app.config.clear()
-    app.config.update(copy.deepcopy(pristine.config))
+    replaced = sorted(name for name, value in vars(app).items()
+                      if name in pristine.attributes and pristine.attributes[name] is not value)
+    assert not replaced, (f"a test replaced app.{', app.'.join(replaced)}: use monkeypatch, or "
+                          "mark the test own_app (tests/shared_app.py cannot put that back)")
+    _refill(app.config, copy.deepcopy(pristine.config))
     app.config["INDEX_DIR"] = str(index_dir)
     for name, registry in pristine.hooks.items():
-        setattr(app, name, _copy_registry(registry))
-    app.extensions.clear()
-    app.extensions.update(pristine.extensions)
-    app.extensions["kb_stamp_cache"].forget()
+        _refill(getattr(app, name), _copy_registry(registry))
+    for name, entries in pristine.jinja.items():
+        _refill(getattr(app.jinja_env, name), entries)
+    _refill(app.extensions, pristine.extensions)
+    app.extensions["kb_stamp_cache"] = StampCache(float(app.config["STAMP_TTL"]))
     # The one Limiter follows the last app initialised (a test may have built another); this
     # also gives it new, empty in-memory counters.
     limiter.init_app(app)

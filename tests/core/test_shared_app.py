@@ -1,6 +1,8 @@
 """The suite's shared app (tests/shared_app.py): what one test does to it, the next never sees."""
 from __future__ import annotations
 
+import pytest
+
 from kb import create_app
 from kb.extensions import db
 from kb.search import SearchParams, index_status, search
@@ -48,6 +50,8 @@ def test_what_a_test_changes_the_next_test_does_not_see(
     app.config["KB_SOMETHING_NEW"] = "x"
     app.config["TRUSTED_HOSTS"].append("elak.example")
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: None)
+    app.jinja_env.globals["max_body_length"] = 1
+    app.extensions["kb_stamp_cache"].ttl = 0
     make_case(title="Barnbudget i Lekeberg", slug="barnbudget-i-lekeberg")
     assert client.get("/").headers["ETag"] != fresh_home.headers["ETag"]  # reads the data stamp
 
@@ -61,9 +65,46 @@ def test_what_a_test_changes_the_next_test_does_not_see(
         assert app.config == {**fresh.config, "INDEX_DIR": str(tmp_path / "next")}
         for name in shared_app.HOOKS:
             assert _shape(getattr(app, name)) == _shape(getattr(fresh, name)), name
+        for name in ("globals", "filters", "tests"):
+            assert (_plain(getattr(app.jinja_env, name))
+                    == _plain(getattr(fresh.jinja_env, name))), name
+        for name in shared_app.EXTENSIONS:
+            assert _settings(app.extensions[name]) == _settings(fresh.extensions[name]), name
         assert not outbox(app)
         assert _failed_logins(app.test_client(), 1) == [401]
         assert search(SearchParams(q="barnbudget")).total == 0
+
+
+def test_the_shared_app_refuses_new_rules_and_hooks_whichever_test_comes_first(_shared_app):
+    app, _ = _shared_app
+    with pytest.raises(AssertionError, match="can no longer be called"):
+        app.add_url_rule("/prov", view_func=lambda: "")
+    with pytest.raises(AssertionError, match="can no longer be called"):
+        app.before_request(lambda: None)
+
+
+def test_a_replaced_attribute_of_the_app_is_named_not_carried_over(_shared_app, tmp_path):
+    app, pristine = _shared_app
+    saved = app.session_interface
+    app.session_interface = type(saved)()
+    try:
+        with pytest.raises(AssertionError, match="replaced app.session_interface"):
+            shared_app.restore(app, pristine, tmp_path / "index")
+    finally:
+        app.session_interface = saved
+
+
+def _settings(extension) -> dict:
+    """An extension object's plain public settings (a number, a string, a flag)."""
+    return {key: value for key, value in getattr(extension, "__dict__", {}).items()
+            if not key.startswith("_") and isinstance(value, (bool, int, float, str))}
+
+
+def _plain(entries: dict) -> dict:
+    """Jinja's globals or filters: plain values as they are, other objects by their type (a
+    fresh app's are new objects; some are proxies that need a request to be looked into)."""
+    return {key: value if isinstance(value, (bool, int, float, str)) else type(value).__name__
+            for key, value in entries.items()}
 
 
 def _shape(registry):

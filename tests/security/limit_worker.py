@@ -22,7 +22,9 @@ def run(job: dict) -> list[int]:
         "DATABASE_URL": job["database_url"],
         "INDEX_DIR": tempfile.mkdtemp(prefix="kb-limit-worker-"),
         "RATELIMIT_STORAGE_URI": job["storage_uri"],
-        "RATELIMIT_KEY_PREFIX": job["prefix"],
+        # The storage's prefix, not RATELIMIT_KEY_PREFIX: the one Limiter keeps the key prefix
+        # of its first init_app, so every later job of this process would count under it.
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": job["prefix"]},
         "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_ADDRESS": "100 per 15 minutes",
     })

@@ -1,15 +1,13 @@
 """What a strategist and an editor notice in their first ten minutes (issue 14), at laptop
 and phone width: search from every page, suggestions that can be seen, filters that apply at
 once, the facts of a case first on a phone, who publishes the site, and one menu for editors.
-
-``test_screenshots`` writes the after-pictures to screenshots/ (ignored by git):
-issue14-after-{start,search,case,dashboard}-{1280,375}.png.
+The accessibility audit writes pictures of these pages at both widths to screenshots/.
 """
 from __future__ import annotations
 
 import pytest
 
-from .conftest import ACCOUNTS, SCREENSHOTS
+from .conftest import ACCOUNTS
 from .helpers import WIDTHS, expect, tab_to
 
 PX = {"desktop": 1280, "phone": 375}
@@ -140,19 +138,6 @@ def test_editor_pages_have_one_menu_also_on_a_phone(new_context, login_state, wi
     heading = page.locator("h1").bounding_box()
     assert heading["y"] < 360, f"the first heading starts {heading['y']:.0f}px down"
     tab_to(page, page.get_by_role("button", name="Logga ut"))
-
-
-@pytest.mark.parametrize("name,path,user", [
-    ("start", "/", None), ("search", "/sok?q=samverkan", None),
-    ("case", "case", None), ("dashboard", "/redaktion/", "auditor")])
-def test_screenshots(new_context, live_server, login_state, name, path, user):
-    for width, viewport in WIDTHS.items():
-        page = new_context(viewport=viewport, storage_state=login_state(user)).new_page()
-        page.goto(f"/exempel/{live_server.sample['case_slug']}" if path == "case" else path)
-        expect(page.locator("h1").first).to_be_visible()
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"issue14-after-{name}-{PX[width]}.png", full_page=True)
-        page.context.close()
 
 
 def _case_in_review_written_by(live_server, account: str, slug: str) -> int:

@@ -146,8 +146,6 @@ def _process_database_dir(tmp_path_factory) -> Path:
 def database_url(_test_database, _process_database_dir) -> str:
     """A migrated database holding only the reference data, on this pass's backend. It is the
     same URL for every test of a process (the shared app's, see tests/shared_app.py)."""
-    if isinstance(_test_database, databases.PostgresTestDatabase):
-        return _test_database.reset()
     return _test_database.fresh(_process_database_dir)
 
 
@@ -155,8 +153,6 @@ def database_url(_test_database, _process_database_dir) -> str:
 def module_database_url(_test_database, tmp_path_factory) -> str:
     """Like ``database_url``, for a server shared by a module's tests. On PostgreSQL it is the
     session's schema, which ``database_url`` empties: a module uses one or the other."""
-    if isinstance(_test_database, databases.PostgresTestDatabase):
-        return _test_database.reset()
     return _test_database.fresh(tmp_path_factory.mktemp("module-db"))
 
 
@@ -180,10 +176,7 @@ def _app_config(database_url: str, index_dir: Path) -> dict:
 @pytest.fixture(scope="session")
 def _shared_app(_test_database, _process_database_dir, tmp_path_factory):
     """The process's app and how it looked when built (tests/shared_app.py)."""
-    if isinstance(_test_database, databases.PostgresTestDatabase):
-        url = _test_database.reset()
-    else:
-        url = _test_database.fresh(_process_database_dir)
+    url = _test_database.fresh(_process_database_dir)
     app = create_app(_app_config(url, tmp_path_factory.mktemp("first-index")))
     # After its first request Flask refuses setup methods (new rules, hooks) on the app, so a
     # test that would change the shared app that way fails in any order, not only when first.

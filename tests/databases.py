@@ -168,6 +168,11 @@ class PostgresTestDatabase:
             self._run_reset()
         return self.url
 
+    def fresh(self, directory: Path) -> str:
+        """:meth:`reset`, under the name :class:`SqliteTestDatabase` uses (one schema per
+        session, so ``directory`` is not needed)."""
+        return self.reset()
+
     def _run_reset(self) -> None:
         with self.schemas.conn.transaction():
             self.schemas.conn.execute(self._reset_sql)

@@ -8,17 +8,13 @@ from kb.extensions import db
 from kb.search import SearchParams, index_status, search
 from kb.services.mail import outbox, send_mail
 from tests import shared_app
-from tests.databases import PostgresTestDatabase
 
 
 def _next_test(app, pristine, test_database, database_dir, index_dir) -> None:
     """What the fixtures do between two tests."""
     db.session.remove()
     db.engine.dispose()
-    if isinstance(test_database, PostgresTestDatabase):
-        test_database.reset()
-    else:
-        test_database.fresh(database_dir)
+    test_database.fresh(database_dir)
     shared_app.restore(app, pristine, index_dir)
 
 

@@ -37,7 +37,7 @@ def _nginx_installed() -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, _test_database):
     tmp = tmp_path_factory.mktemp("nginx")
-    database_url = _test_database.fresh(tmp) if hasattr(_test_database, "fresh") else _test_database.reset()
+    database_url = _test_database.fresh(tmp)
     server = Server(database_url, tmp / "index", workers=2,
                     env={"KB_PROXY_COUNT": "1", "KB_ACCESS_LOG": "",
                          "KB_TRUSTED_HOSTS": "127.0.0.1",  # Server.start() probes gunicorn directly

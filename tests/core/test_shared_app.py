@@ -90,16 +90,19 @@ def test_a_replaced_attribute_of_the_app_is_named_not_carried_over(_shared_app, 
         app.session_interface = saved
 
 
+PLAIN = (bool, int, float, str)
+
+
 def _settings(extension) -> dict:
     """An extension object's plain public settings (a number, a string, a flag)."""
     return {key: value for key, value in getattr(extension, "__dict__", {}).items()
-            if not key.startswith("_") and isinstance(value, (bool, int, float, str))}
+            if not key.startswith("_") and isinstance(value, PLAIN)}
 
 
 def _plain(entries: dict) -> dict:
     """Jinja's globals or filters: plain values as they are, other objects by their type (a
     fresh app's are new objects; some are proxies that need a request to be looked into)."""
-    return {key: value if isinstance(value, (bool, int, float, str)) else type(value).__name__
+    return {key: value if isinstance(value, PLAIN) else type(value).__name__
             for key, value in entries.items()}
 
 
